@@ -1,0 +1,169 @@
+"""The output schema: tomorrow's dispatch plan, its shortages, KPIs and solve metadata.
+
+A section per allocation. Sections whose modules are not built yet are empty lists of
+their (already defined) row types, so exporters and `verify` can be written against them.
+"""
+
+from typing import Literal
+
+from pydantic import Field
+
+from models.common import Count, Id, IsolationCategory, Strict
+
+Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "MODEL_INVALID"]
+Module = Literal["sampling", "tracing", "isolation", "roads", "supply", "staff"]
+
+
+class SiteOpening(Strict):
+    """An opened sampling site: desks staffed per shift and the people it samples."""
+
+    site: Id
+    township: Id
+    desks: Count = Field(description="Desks set up (desks)")
+    desks_by_shift: dict[str, Count] = Field(description="Staffed desks per shift name (desks)")
+    opening: str = Field(description="Opening hours, e.g. 07:00-13:00, 13:00-19:00")
+    people: Count = Field(description="People planned to be sampled (人次)")
+    capacity: Count = Field(description="People the staffed desks can sample within the wait limit")
+    tubes: Count = Field(description="Tubes produced (tubes)")
+    samplers: Count = Field(description="Sampler person-shifts (人次)")
+    registrars: Count = Field(description="Registrar person-shifts (人次)")
+
+
+class GridAssignment(Strict):
+    """Which site samples a grid's residents tomorrow."""
+
+    grid: Id
+    township: Id
+    site: Id | None = Field(description="Serving site; None: not served (see shortages)")
+    people: Count = Field(description="People to sample from this grid tomorrow")
+    served: Count = Field(description="Of them, sampled at the site")
+    walk_min: float | None = Field(description="Walking time to the site (min)")
+    tubes: Count = Field(description="Tubes (pooling by risk level)")
+
+
+class TubeFlow(Strict):
+    """Tubes sent from a township's sites to a lab."""
+
+    township: Id
+    lab: Id
+    tubes: Count
+    result_hours: float = Field(description="Transport plus turnaround (h)")
+
+
+class SamplingSection(Strict):
+    sites: list[SiteOpening] = []
+    grids: list[GridAssignment] = []
+    tube_flows: list[TubeFlow] = []
+
+
+class RosterEntry(Strict):
+    """One person on one duty: who, which duty, where, when."""
+
+    staff: Id
+    name: str
+    role: str = Field(description="Duty role, e.g. sampler, registrar, epidemiologist")
+    module: Literal["sampling", "tracing", "isolation", "roads", "supply"]
+    location: Id = Field(description="Site, case, checkpoint arc or vehicle id")
+    township: Id = Field(description="Township of the duty")
+    day: Count = 0
+    start_hour: float = Field(description="Start, hours from 00:00 of the day")
+    end_hour: float = Field(description="End, hours from 00:00 of the day")
+    travel_min: float = Field(default=0, description="One-way travel from home (min)")
+
+
+class TracingAssignment(Strict):
+    case: Id
+    township: Id
+    members: list[Id] = []
+    start_hour: float = 0
+    core_due_hour: float = 0
+    report_due_hour: float = 0
+    end_hour: float = 0
+    lateness_hours: float = 0
+
+
+class TracingSection(Strict):
+    assignments: list[TracingAssignment] = []
+
+
+class IsolationPlacement(Strict):
+    cohort: Id
+    site: Id
+    category: IsolationCategory
+    people: Count
+    admit_day: Count
+    release_day: Count
+
+
+class IsolationSection(Strict):
+    placements: list[IsolationPlacement] = []
+    activated_sites: list[Id] = []
+
+
+class ArcStatus(Strict):
+    arc: Id
+    status: Literal["open", "checkpoint", "closed"]
+    reason: str = ""
+
+
+class RoadSection(Strict):
+    arcs: list[ArcStatus] = []
+
+
+class Shipment(Strict):
+    source: Id
+    destination: Id
+    commodity: Id
+    quantity: Count
+    day: Count = 0
+
+
+class SupplySection(Strict):
+    shipments: list[Shipment] = []
+
+
+class Shortage(Strict):
+    """Demand the plan cannot meet: what, where, how much, and why."""
+
+    module: Module
+    tier: Literal["critical", "routine"]
+    what: str = Field(description="What is short, in the planner's words")
+    township: Id | None = None
+    entity: Id | None = Field(default=None, description="Grid, case, cohort or demand id")
+    quantity: float = Field(description="How much is short, in `unit`")
+    unit: str
+    binding_resource: str = Field(description="The resource that ran out or the rule that blocks it")
+
+
+class SolveMeta(Strict):
+    """How the plan was found, so a reader can judge it."""
+
+    status: Status
+    objective: float | None = None
+    best_bound: float | None = None
+    gap: float | None = Field(default=None, description="Relative gap of the last tier (0 = proven optimal)")
+    objective_terms: dict[str, float] = Field(default={}, description="Objective terms by name")
+    tiers: list[dict] = Field(default=[], description="Per priority tier: name, status, value, bound")
+    seed: int = 0
+    workers: int = 1
+    deterministic: bool = Field(description="One worker or interleaved search with a fixed seed")
+    time_limit_s: float
+    wall_seconds: float
+    versions: dict[str, str] = {}
+    instance_hash: str = Field(description="SHA-256 of the instance's canonical JSON")
+
+
+class Plan(Strict):
+    """Tomorrow's plan: one section per allocation, roster, shortages, KPIs, metadata."""
+
+    instance: str = Field(description="Instance name")
+    plan_date: str
+    sampling: SamplingSection = Field(default_factory=SamplingSection)
+    tracing: TracingSection = Field(default_factory=TracingSection)
+    isolation: IsolationSection = Field(default_factory=IsolationSection)
+    roads: RoadSection = Field(default_factory=RoadSection)
+    supply: SupplySection = Field(default_factory=SupplySection)
+    roster: list[RosterEntry] = []
+    shortages: list[Shortage] = []
+    kpis: dict[str, float] = {}
+    meta: SolveMeta

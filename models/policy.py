@@ -1,0 +1,183 @@
+"""Policy parameters with named presets for the protocol editions.
+
+Every default of DOMAIN.md is a field here, never a constant in code. A planner writes
+`"policy": {"preset": "edition9"}` and overrides single fields as local practice demands;
+the preset only decides the fields the planner did not give (isolation stays).
+"""
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from models.common import Count, NonNegFloat, PositiveInt, Strict
+
+Edition = Literal["edition8", "edition9", "twenty-measures"]
+PRESETS: tuple[str, ...] = Edition.__args__  # type: ignore[attr-defined]
+
+
+class Stay(Strict):
+    """Isolation stay for one category: days in a centralized site, then days at home."""
+
+    centralized_days: Count = Field(description="Days in a centralized isolation room")
+    home_days: Count = Field(default=0, description="Days of home isolation afterwards")
+
+
+# DOMAIN.md §3 table. Secondary contacts under edition 9 isolate at home only (0 centralized);
+# under the twenty measures they are not traced (0 and 0).
+EDITION_STAYS: dict[str, dict[str, Stay]] = {
+    "edition8": {
+        "close_contact": Stay(centralized_days=14, home_days=7),
+        "secondary_contact": Stay(centralized_days=7, home_days=0),
+        "inbound": Stay(centralized_days=14, home_days=7),
+    },
+    "edition9": {
+        "close_contact": Stay(centralized_days=7, home_days=3),
+        "secondary_contact": Stay(centralized_days=0, home_days=7),
+        "inbound": Stay(centralized_days=7, home_days=3),
+    },
+    "twenty-measures": {
+        "close_contact": Stay(centralized_days=5, home_days=3),
+        "secondary_contact": Stay(centralized_days=0, home_days=0),
+        "inbound": Stay(centralized_days=5, home_days=3),
+    },
+}
+
+
+class SamplingShift(Strict):
+    """A sampling shift of the day: desks are staffed by a crew for a whole shift."""
+
+    name: str = Field(description="Shift name shown in the roster, e.g. 上午")
+    start_hour: int = Field(ge=0, le=23, description="Start, hour of day 0 (h)")
+    end_hour: int = Field(ge=1, le=24, description="End, hour of day 0 (h); after start")
+
+    @model_validator(mode="after")
+    def end_after_start(self) -> "SamplingShift":
+        if self.end_hour <= self.start_hour:
+            raise ValueError("end_hour must be after start_hour")
+        return self
+
+    @property
+    def hours(self) -> int:
+        return self.end_hour - self.start_hour
+
+
+class SamplingPolicy(Strict):
+    """Sampling rules (DOMAIN.md §1)."""
+
+    walk_limit_min: dict[str, PositiveInt] = Field(
+        default={"urban": 15, "rural": 30, "mountain": 30},
+        description="Longest walk from a grid to its sampling site by terrain (min)")
+    walk_speed_kmh: NonNegFloat = Field(default=4.5, description="Walking speed (km/h)")
+    walk_detour: NonNegFloat = Field(default=1.3, description="Street distance ÷ straight-line distance")
+    wait_limit_min: PositiveInt = Field(default=20, description="Longest expected wait at a desk (min)")
+    swabs_per_desk_hour: PositiveInt = Field(default=120, description="Calibrated throughput (people per desk-hour)")
+    crew_per_desk: dict[str, Count] = Field(
+        default={"sampler": 2, "registrar": 1}, description="Crew per staffed desk by role (people)")
+    shifts: list[SamplingShift] = Field(
+        default=[SamplingShift(name="上午", start_hour=7, end_hour=13),
+                 SamplingShift(name="下午", start_hour=13, end_hour=19),
+                 SamplingShift(name="晚间", start_hour=19, end_hour=23)],
+        min_length=1, description="Shifts a desk can be staffed in")
+    interval_days: dict[str, PositiveInt] = Field(
+        default={"high": 1, "medium": 1, "low": 2},
+        description="Days between two samplings of a resident by risk level (d)")
+    pool_size: dict[str, PositiveInt] = Field(
+        default={"high": 1, "medium": 5, "low": 10},
+        description="Swabs per tube by risk level; sealed compounds pool per household")
+    result_due_hours: dict[str, PositiveInt] = Field(
+        default={"high": 6, "medium": 12, "low": 24},
+        description="Results due after the swab, by risk level (h)")
+    lab_transport_kmh: NonNegFloat = Field(default=40.0, description="Tube transport speed (km/h)")
+    site_open_cost: Count = Field(default=2000, description="Cost of opening a site for a day (yuan)")
+    desk_cost: Count = Field(default=300, description="Cost of setting up one desk for a day (yuan)")
+    critical_risk_levels: list[str] = Field(
+        default=["high", "medium"], description="Risk levels whose testing is critical demand")
+
+
+class StaffPolicy(Strict):
+    """Staff-pool rules shared by every module."""
+
+    min_rest_hours: PositiveInt = Field(default=12, description="Least rest between two duty blocks (h)")
+    max_days_in_row: PositiveInt = Field(default=6, description="After this many days in a row, a day off")
+    max_commute_min: PositiveInt = Field(default=60, description="Longest one-way trip from home to a duty (min)")
+    travel_speed_kmh: NonNegFloat = Field(default=30.0, description="Staff travel speed between townships (km/h)")
+    role_skills: dict[str, list[str]] = Field(
+        default={
+            "sampler": ["sampler", "nurse", "doctor"],
+            "registrar": ["registrar", "grid_worker", "relief"],
+            "epidemiologist": ["epidemiologist"],
+            "police": ["police"],
+            "it": ["it"],
+            "doctor": ["doctor"],
+            "nurse": ["nurse"],
+            "driver": ["driver"],
+            "checkpoint_guard": ["checkpoint_guard", "police", "relief"],
+            "delivery": ["delivery", "grid_worker", "relief"],
+        },
+        description="Skills that may fill each duty role")
+    relief_roles: list[str] = Field(
+        default=["registrar", "checkpoint_guard", "delivery"],
+        description="Low-skill roles relief (机关干部) staff may take")
+    hour_cost: Count = Field(default=50, description="Cost of one staff-hour (yuan)")
+
+
+class TracingPolicy(Strict):
+    """Tracing rules (DOMAIN.md §2)."""
+
+    core_info_hours: PositiveInt = Field(default=4, description="Core information due after the report (h)")
+    full_report_hours: PositiveInt = Field(default=24, description="Full report due after the report (h)")
+    interview_min_per_case: PositiveInt = Field(default=90, description="Interview time per case (min)")
+    notify_min_per_contact: PositiveInt = Field(default=10, description="Notification time per contact (min)")
+    lending_penalty: Count = Field(default=500, description="Cost of lending a team across townships (yuan)")
+    on_call_teams: Count = Field(default=1, description="Teams on call in every hour of the day")
+
+
+class IsolationPolicy(Strict):
+    """Isolation rules (DOMAIN.md §3)."""
+
+    horizon_days: PositiveInt = Field(default=14, description="Days planned ahead")
+    stays: dict[str, Stay] | None = Field(
+        default=None, description="Stay per category; omitted: the preset's table")
+    medical_per_50: PositiveInt = Field(default=4, description="Doctors+nurses per 50 isolated per shift")
+    shifts_per_day: PositiveInt = Field(default=3, description="Site staff shifts per day")
+    nonmedical_per_site: Count = Field(default=4, description="Non-medical staff per open site per shift")
+    reserve_ready_fractions: list[NonNegFloat] = Field(
+        default=[0.0, 1 / 3, 1 / 2, 1.0],
+        description="Share of a reserve site's rooms usable d days after activation (Henan practice)")
+    no_mix: list[list[str]] = Field(
+        default=[["close_contact", "inbound"]],
+        description="Category pairs that must not share a site")
+
+
+class SupplyPolicy(Strict):
+    """Supply rules (DOMAIN.md §4)."""
+
+    sealed_staple_days: PositiveInt = Field(default=7, description="Days of staples a sealed township must hold")
+    medical_stock_days: PositiveInt = Field(default=10, description="Days of medical stock to hold")
+    vegetable_kg_per_person_day: NonNegFloat = Field(default=0.5, description="Vegetables per resident per day (kg)")
+
+
+class RoadPolicy(Strict):
+    """Road rules (DOMAIN.md §5)."""
+
+    checkpoint_shifts: PositiveInt = Field(default=3, description="Shifts per day at a checkpoint")
+    checkpoint_crew: PositiveInt = Field(default=3, description="Guards per checkpoint per shift")
+    closure_penalty: Count = Field(default=1000, description="Cost of a closure no seal requires (yuan)")
+
+
+class Policy(Strict):
+    """All policy parameters; `preset` names the protocol edition whose defaults apply."""
+
+    preset: Edition = Field(default="edition9", description="Protocol edition: edition8, edition9, twenty-measures")
+    sampling: SamplingPolicy = Field(default_factory=SamplingPolicy)
+    staff: StaffPolicy = Field(default_factory=StaffPolicy)
+    tracing: TracingPolicy = Field(default_factory=TracingPolicy)
+    isolation: IsolationPolicy = Field(default_factory=IsolationPolicy)
+    supply: SupplyPolicy = Field(default_factory=SupplyPolicy)
+    roads: RoadPolicy = Field(default_factory=RoadPolicy)
+
+    def stay(self, category: str) -> Stay:
+        """Stay for a category: the planner's override, else the preset's table."""
+        if self.isolation.stays and category in self.isolation.stays:
+            return self.isolation.stays[category]
+        return EDITION_STAYS[self.preset][category]
