@@ -1,0 +1,186 @@
+"""The `fangkong` command: thin click commands over the library.
+
+Exit codes: 0 a plan (or a valid file), 1 no plan or a failed check, 2 bad input. Data goes to
+stdout or files; progress and diagnostics go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from models.io import InputError, load_instance, load_plan, save
+
+EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _fail_input(problems: list[str]) -> None:
+    for p in problems:
+        click.echo(p, err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _load(path: str):
+    try:
+        return load_instance(Path(path))
+    except InputError as e:
+        _fail_input([p if p.startswith(str(path)) else f"{path}: {p}" for p in e.problems])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log details to stderr.")
+def main(verbose: bool) -> None:
+    """fangkong (防控): tomorrow's epidemic-control dispatch plan from one staff pool and one road network."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(message)s")
+
+
+@main.command()
+@click.option("--plan", "of_plan", is_flag=True, help="Print the Plan schema instead of the Instance schema.")
+def schema(of_plan: bool) -> None:
+    """Print the JSON Schema of an instance (or, with --plan, of a plan)."""
+    from models import Instance, Plan
+
+    click.echo(json.dumps((Plan if of_plan else Instance).model_json_schema(), ensure_ascii=False, indent=1))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def validate(file: str) -> None:
+    """Check an instance file: exit 0 with a summary, or 2 with one `path: message` line per problem."""
+    from optimizer.precheck import summary, warnings
+
+    inst = _load(file)
+    click.echo(f"{inst.name}  ({inst.plan_date}, {inst.issuing_office})")
+    for label, value in summary(inst):
+        click.echo(f"  {label:<26} {value}")
+    warns = warnings(inst)
+    if warns:
+        click.echo(f"warnings ({len(warns)}):")
+        for w in warns[:20]:
+            click.echo(f"  {w}")
+        if len(warns) > 20:
+            click.echo(f"  ... and {len(warns) - 20} more")
+    click.echo("valid")
+
+
+@main.command()
+@click.option("--network", type=click.Choice(["sioux-falls", "anaheim", "chicago", "synthetic"]),
+              default="sioux-falls", show_default=True, help="Road network to lay the instance on.")
+@click.option("--townships", type=click.IntRange(min=2), default=None, help="Number of townships (default: the network's zones).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+def generate(network: str, townships: int | None, seed: int, output: str) -> None:
+    """Generate a realistic seeded instance; the same arguments give the same bytes."""
+    from generator import generate_instance
+
+    try:
+        inst = generate_instance(network, townships, seed)
+    except ValueError as e:
+        _fail_input([f"{network}: {e}"])
+    save(inst, Path(output))
+    click.echo(f"wrote {output}: {len(inst.townships)} townships, {sum(t.population for t in inst.townships):,} people",
+               err=True)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Search workers; 1 gives a deterministic run.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Plan JSON to write.")
+@click.option("--xlsx", type=click.Path(dir_okay=False), help="Also write the dispatch workbook.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Workbook language.")
+def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xlsx: str | None, lang: str) -> None:
+    """Solve an instance into tomorrow's plan: exit 0 plan, 1 no plan, 2 bad input."""
+    from models import SolveConfig
+    from optimizer import solve as run
+
+    inst = _load(file)
+    logging.getLogger("optimizer").setLevel(logging.INFO)
+    result = run(inst, SolveConfig(time_limit_s=time_limit, seed=seed, workers=workers, log_progress=True))
+    click.echo(result.summary(), err=True)
+    if result.plan is None:
+        click.echo(f"no plan: {result.status}", err=True)
+        sys.exit(EXIT_NO_PLAN)
+    try:
+        save(result.plan, Path(output), protect=(Path(file),))
+        if xlsx:
+            from exports import write_workbook
+
+            if Path(xlsx).resolve() == Path(file).resolve():
+                raise InputError([f"{xlsx}: refusing to overwrite the input file"])
+            write_workbook(inst, result.plan, Path(xlsx), lang=lang)
+    except InputError as e:
+        _fail_input(e.problems)
+    _print_plan_summary(result.plan)
+
+
+def _print_plan_summary(plan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{plan.instance}  {plan.plan_date}", show_header=True)
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    for k, v in plan.kpis.items():
+        table.add_row(k, f"{v:,.2f}".rstrip("0").rstrip("."))
+    table.add_row("status / gap", f"{plan.meta.status} / "
+                  + ("-" if plan.meta.gap is None else f"{100 * plan.meta.gap:.2f}%"))
+    Console(stderr=True).print(table)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+def verify(file: str, plan_file: str) -> None:
+    """Check a plan against every rule, without a solver: exit 0, or 1 with one line per violation."""
+    from optimizer.validate import verify as check
+
+    inst = _load(file)
+    try:
+        plan = load_plan(Path(plan_file))
+    except InputError as e:
+        _fail_input([f"{plan_file}: {p}" for p in e.problems])
+    violations = check(inst, plan)
+    for v in violations:
+        click.echo(str(v))
+    if violations:
+        click.echo(f"{len(violations)} violations", err=True)
+        sys.exit(EXIT_NO_PLAN)
+    click.echo(f"plan verified: every rule holds ({len(plan.roster)} roster rows, {len(plan.shortages)} shortage lines)")
+
+
+@main.command()
+@click.argument("family", type=click.Choice(["cflp", "sscflp", "pmedian"]))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--optima", type=click.Path(exists=True, dir_okay=False), help="optima.csv (default: beside the files).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds per instance.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Write the results as CSV.")
+def bench(family: str, files: tuple[str, ...], optima: str | None, time_limit: float, workers: int, seed: int,
+          csv_out: str | None) -> None:
+    """Run public benchmark instances through the product's own model and compare with published optima."""
+    from optimizer.bench.runner import run_bench, write_bench_csv
+
+    def progress(row) -> None:
+        click.echo(f"{row.instance:<12} {row.status:<9} {row.objective}  ref {row.reference}  "
+                   f"gap {row.gap_to_reference}  {row.seconds:.2f} s", err=True)
+
+    rows = run_bench(family, [Path(f) for f in files], optima=Path(optima) if optima else None,
+                     time_limit=time_limit, workers=workers, seed=seed, progress=progress)
+    if csv_out:
+        write_bench_csv(rows, Path(csv_out))
+    total = sum(r.seconds for r in rows)
+    exact = sum(1 for r in rows if r.gap_to_reference is not None and abs(r.gap_to_reference) < 1e-9)
+    click.echo(f"{family}: {len(rows)} instances, {exact} at the reference value, {total:.1f} s in total")
+
+
+if __name__ == "__main__":
+    main()

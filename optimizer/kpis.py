@@ -1,0 +1,27 @@
+"""Key figures of a plan, computed from the plan itself (so `verify` and exporters agree)."""
+
+from __future__ import annotations
+
+from models.instance import Instance
+from models.plan import Plan
+
+
+def plan_kpis(instance: Instance, plan: Plan) -> dict[str, float]:
+    s = plan.sampling
+    planned = sum(g.people for g in s.grids)
+    served = sum(g.served for g in s.grids)
+    return {
+        "sampling_sites_opened": len(s.sites),
+        "sampling_desks": sum(o.desks for o in s.sites),
+        "people_to_sample": planned,
+        "people_sampled": served,
+        "sampling_coverage_pct": round(100.0 * served / planned, 2) if planned else 100.0,
+        "tubes": sum(o.tubes for o in s.sites),
+        "sampler_shifts": sum(o.samplers for o in s.sites),
+        "registrar_shifts": sum(o.registrars for o in s.sites),
+        "staff_on_duty": len({r.staff for r in plan.roster}),
+        "staff_hours": round(sum(r.end_hour - r.start_hour + 2 * r.travel_min / 60 for r in plan.roster), 1),
+        "critical_shortage_lines": sum(1 for x in plan.shortages if x.tier == "critical"),
+        "routine_shortage_lines": sum(1 for x in plan.shortages if x.tier == "routine"),
+        "critical_people_unserved": sum(x.quantity for x in plan.shortages if x.tier == "critical" and x.unit == "people"),
+    }

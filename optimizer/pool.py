@@ -1,0 +1,160 @@
+"""The shared staff pool: every module draws person-hours from it by skill, township and shift.
+
+People with the same home township, skills, hours and availability are interchangeable, so
+the model counts them by group (`StaffGroup`) instead of deciding person by person; the
+roster is made from the counts after the solve, in id order, so it is deterministic.
+
+Rules enforced here (DOMAIN.md "The staff pool"):
+- skill match: a role is filled only by a skill that `policy.staff.role_skills` lists for it;
+  relief staff (机关干部) only in `policy.staff.relief_roles`;
+- hours per day: the block plus travel both ways fits the person's hours;
+- one duty block per person per day, so no one is in two places at once;
+- rest: a block starts at least `min_rest_hours` after the person's last duty ended;
+- a day off after `max_days_in_row` days in a row;
+- closed-loop staff do no duty outside their isolation site's rotation;
+- travel from the home township counts, up to `max_commute_min` one way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from models.instance import Instance, StaffMember
+from optimizer.geometry import staff_travel_min
+
+
+@dataclass(frozen=True, order=True)
+class Block:
+    """A duty block a module needs staffed: a role in a township during given hours of a day."""
+
+    day: int
+    start_hour: float
+    end_hour: float
+    township: str
+    role: str
+    module: str = "sampling"
+
+    @property
+    def hours(self) -> float:
+        return self.end_hour - self.start_hour
+
+
+@dataclass
+class StaffGroup:
+    """Interchangeable people: same home, skills, hours per day and availability."""
+
+    key: tuple
+    home: str
+    skills: frozenset[str]
+    hours_per_day: int
+    available_from: float  # hours from 00:00 of day 0
+    days_left: int  # days this person may still work before the day off
+    members: list[StaffMember] = field(default_factory=list)
+
+
+def fills_role(skills: frozenset[str], role: str, instance: Instance) -> bool:
+    """Hard: skill match; relief staff only in low-skill roles."""
+    sp = instance.policy.staff
+    ok = set(sp.role_skills.get(role, [role]))
+    return any(s in ok and (s != "relief" or role in sp.relief_roles) for s in skills)
+
+
+def availability(instance: Instance, person: StaffMember) -> tuple[float, int]:
+    """Earliest start (h from day 0) after the minimum rest, and days left before a day off."""
+    sp = instance.policy.staff
+    start = -1e9 if person.last_shift_end_hour is None else person.last_shift_end_hour + sp.min_rest_hours
+    return start, max(0, sp.max_days_in_row - person.days_in_row)
+
+
+def block_fits(instance: Instance, g: StaffGroup, b: Block) -> bool:
+    """Whether a person of group g may take block b (skills, day off, rest, hours, commute)."""
+    travel = staff_travel_min(instance, g.home, b.township)
+    return (
+        fills_role(g.skills, b.role, instance)
+        and b.day < g.days_left
+        and b.day * 24 + b.start_hour >= g.available_from - 1e-9
+        and travel <= instance.policy.staff.max_commute_min
+        and b.hours + 2 * travel / 60.0 <= g.hours_per_day + 1e-9
+    )
+
+
+class StaffPool:
+    """Builds the staff variables into the shared model and turns counts into a roster."""
+
+    def __init__(self, instance: Instance, model: cp_model.CpModel):
+        self.instance = instance
+        self.model = model
+        self.groups = self._make_groups(instance)
+        self._use: dict[tuple[int, Block], cp_model.IntVar] = {}
+        self._blocks: dict[Block, list[int]] = {}
+        self._supply: dict[Block, cp_model.LinearExprT] = {}
+
+    @staticmethod
+    def _make_groups(instance: Instance) -> list[StaffGroup]:
+        groups: dict[tuple, StaffGroup] = {}
+        for p in sorted(instance.staff, key=lambda s: s.id):
+            if p.closed_loop_site is not None:
+                continue  # closed-loop rotation: only the isolation module may use them
+            start, days_left = availability(instance, p)
+            if days_left == 0:
+                continue  # due a day off
+            key = (p.home_township, tuple(sorted(set(p.skills))), p.hours_per_day, start, days_left)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = StaffGroup(key, p.home_township, frozenset(p.skills), p.hours_per_day,
+                                             start, days_left)
+            g.members.append(p)
+        return [groups[k] for k in sorted(groups)]
+
+    def staff(self, block: Block, count: cp_model.LinearExprT) -> list[int]:
+        """Hard: at least `count` eligible people work `block`. Returns the eligible group indexes."""
+        if block not in self._blocks:
+            eligible = [k for k, g in enumerate(self.groups) if block_fits(self.instance, g, block)]
+            self._blocks[block] = eligible
+            for k in eligible:
+                self._use[k, block] = self.model.new_int_var(
+                    0, len(self.groups[k].members), f"staff[{k},{block.role},{block.township},{block.start_hour}]")
+            self._supply[block] = sum(self._use[k, block] for k in eligible)
+        self.model.add(self._supply[block] >= count)
+        return self._blocks[block]
+
+    def eligible_supply(self, block: Block) -> int:
+        """People who could take this block if nobody else needed them (for diagnostics)."""
+        return sum(len(g.members) for g in self.groups if block_fits(self.instance, g, block))
+
+    def add_one_block_per_day(self) -> None:
+        """Hard: a person takes at most one duty block a day (never two places at once)."""
+        by_group_day: dict[tuple[int, int], list] = defaultdict(list)
+        for (k, b), v in self._use.items():
+            by_group_day[k, b.day].append(v)
+        for (k, _day), vs in sorted(by_group_day.items()):
+            self.model.add(sum(vs) <= len(self.groups[k].members))
+
+    def staff_hours_cost(self) -> cp_model.LinearExprT:
+        """Soft (cost): staff-hours, travel included, at the policy's hourly cost."""
+        rate = self.instance.policy.staff.hour_cost
+        terms = []
+        for (k, b), v in self._use.items():
+            minutes = b.hours * 60 + 2 * staff_travel_min(self.instance, self.groups[k].home, b.township)
+            terms.append(round(rate * minutes / 60) * v)
+        return sum(terms)
+
+    def hint_zero(self) -> None:
+        for v in self._use.values():
+            self.model.add_hint(v, 0)
+
+    def extract(self, solver: cp_model.CpSolver) -> dict[Block, list[tuple[StaffMember, float]]]:
+        """People per block with their one-way travel (min), filled in id order per group."""
+        next_free: dict[tuple[int, int], int] = defaultdict(int)  # (group, day) -> next member
+        out: dict[Block, list[tuple[StaffMember, float]]] = defaultdict(list)
+        for (k, b), v in sorted(self._use.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            n = solver.value(v)
+            g = self.groups[k]
+            travel = staff_travel_min(self.instance, g.home, b.township)
+            first = next_free[k, b.day]
+            out[b].extend((p, travel) for p in g.members[first: first + n])
+            next_free[k, b.day] = first + n
+        return out

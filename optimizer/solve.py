@@ -1,0 +1,173 @@
+"""`solve(instance, config) -> SolveResult`: the one entry point of the optimizer.
+
+Priorities (DOMAIN.md) are solved lexicographically over ONE CpModel: minimise the critical
+tier, lock it at the value found (`critical <= v`), then the routine tier, then cost, then
+stability, each solve warm-started from the previous solution. A lower tier therefore can
+never buy a higher-tier shortage, whatever the magnitudes: a weighted sum would need weights
+of 10^12 and more to dominate provably, which ruins CP-SAT's bounds and the reported gap.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+
+import ortools
+from ortools.sat.python import cp_model
+
+from models.config import SolveConfig
+from models.instance import Instance
+from models.io import instance_hash
+from models.plan import Plan, SolveMeta
+from optimizer import sampling
+from optimizer.context import TIERS, BuildContext
+from optimizer.kpis import plan_kpis
+
+log = logging.getLogger(__name__)
+STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
+          cp_model.UNKNOWN: "UNKNOWN", cp_model.MODEL_INVALID: "MODEL_INVALID"}
+
+
+@dataclass
+class TierResult:
+    name: str
+    status: str
+    value: float | None
+    bound: float | None
+    seconds: float
+
+    @property
+    def gap(self) -> float | None:
+        if self.value is None or self.bound is None:
+            return None
+        return abs(self.value - self.bound) / max(1.0, abs(self.value))
+
+
+@dataclass
+class SolveResult:
+    """What a solve produced: status, plan, objective by name, bound, gap, time, settings."""
+
+    status: str
+    plan: Plan | None
+    objective_terms: dict[str, float]
+    best_bound: float | None
+    gap: float | None
+    wall_seconds: float
+    seed: int
+    workers: int
+    config: SolveConfig
+    tiers: list[TierResult] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"status {self.status}  gap {_pct(self.gap)}  {self.wall_seconds:.1f} s  "
+                 f"seed {self.seed}  workers {self.workers}"]
+        for t in self.tiers:
+            lines.append(f"  tier {t.name:<9} {t.status:<9} value {t.value}  bound {t.bound}  gap {_pct(t.gap)}")
+        return "\n".join(lines)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.2f}%"
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Logs each incumbent with the bound and gap, so a planner sees the solve move."""
+
+    def __init__(self, tier: str):
+        super().__init__()
+        self.tier = tier
+
+    def on_solution_callback(self) -> None:
+        obj, bound = self.objective_value, self.best_objective_bound
+        gap = abs(obj - bound) / max(1.0, abs(obj))
+        log.info("tier %s  %6.1f s  incumbent %.0f  bound %.0f  gap %.2f%%", self.tier, self.wall_time, obj, bound,
+                 100 * gap)
+
+
+def _solver(config: SolveConfig, seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.1, seconds)
+    p.random_seed = config.seed
+    p.num_workers = config.workers
+    p.interleave_search = config.interleave
+    p.relative_gap_limit = config.relative_gap
+    return solver
+
+
+def _hint_from(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
+    """Warm-start the next tier from this solution (every variable)."""
+    model.clear_hints()
+    values = solver.response_proto.solution
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+
+
+def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
+    """Build every module into one model and solve its priority tiers in order."""
+    config = config or SolveConfig()
+    t0 = time.perf_counter()
+    ctx = BuildContext.new(instance)
+    sampling_vars = sampling.build(ctx)
+    ctx.pool.add_one_block_per_day()
+    ctx.add_term("cost", "staff.hours", ctx.pool.staff_hours_cost())
+    log.info("model built in %.1f s: %d variables, %d constraints", time.perf_counter() - t0,
+             len(ctx.model.proto.variables), len(ctx.model.proto.constraints))
+
+    tiers: list[TierResult] = []
+    active = [t for t in TIERS if any(not isinstance(e, int) for e in ctx.terms[t].values())]
+    solver = None
+    status = "OPTIMAL"
+    for k, tier in enumerate(active):
+        remaining = config.time_limit_s - (time.perf_counter() - t0)
+        objective = ctx.tier_objective(tier)
+        ctx.model.minimize(objective)
+        s = _solver(config, remaining / (len(active) - k))
+        ts = time.perf_counter()
+        code = s.solve(ctx.model, _Progress(tier) if config.log_progress else None)
+        name = STATUS.get(code, "UNKNOWN")
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            tiers.append(TierResult(tier, name, None, None, time.perf_counter() - ts))
+            status = name
+            solver = solver if solver is not None and name == "UNKNOWN" else None
+            break
+        tiers.append(TierResult(tier, name, s.objective_value, s.best_objective_bound, time.perf_counter() - ts))
+        if name == "FEASIBLE":
+            status = "FEASIBLE"
+        ctx.model.add(objective <= round(s.objective_value))  # lock this tier for the ones below
+        _hint_from(ctx.model, s)
+        solver = s
+    wall = time.perf_counter() - t0
+    if solver is None:
+        return SolveResult(status, None, {}, None, None, wall, config.seed, config.workers, config, tiers)
+
+    terms = {name: float(solver.value(e)) if not isinstance(e, int) else float(e)
+             for tier in TIERS for name, e in sorted(ctx.terms[tier].items())}
+    section, roster, shortages = sampling.extract(ctx, sampling_vars, solver, ctx.pool.extract(solver)) \
+        if sampling_vars else (None, [], [])
+    last = tiers[-1]
+    meta = SolveMeta(
+        status=status, objective=last.value, best_bound=last.bound, gap=last.gap, objective_terms=terms,
+        tiers=[{"name": t.name, "status": t.status, "value": t.value, "bound": t.bound, "gap": t.gap,
+                 "seconds": round(t.seconds, 3)} for t in tiers],
+        seed=config.seed, workers=config.workers, deterministic=config.deterministic,
+        time_limit_s=config.time_limit_s, wall_seconds=round(wall, 3), versions=_versions(),
+        instance_hash=instance_hash(instance))
+    plan = Plan(instance=instance.name, plan_date=instance.plan_date.isoformat(), roster=roster,
+                shortages=shortages, meta=meta)
+    if section is not None:
+        plan.sampling = section
+    plan.kpis = plan_kpis(instance, plan)
+    return SolveResult(status, plan, terms, last.bound, last.gap, wall, config.seed, config.workers, config, tiers)
+
+
+def _versions() -> dict[str, str]:
+    try:
+        own = metadata.version("fangkong")
+    except metadata.PackageNotFoundError:
+        own = "dev"
+    return {"fangkong": own, "ortools": ortools.__version__, "python": platform.python_version()}
