@@ -1,0 +1,278 @@
+"""Every word the workbook shows, in Chinese (default) and English.
+
+Headers carry their unit in full-width brackets in Chinese (`采样台（个）`, WORKBOOKS.md §1.3)
+and in round brackets in English. Cell values that are codes in the plan (site kind, role,
+tier, status …) are shown as the category words planners use (WORKBOOKS.md §1.9).
+Unknown codes pass through unchanged, so a new role or unit never breaks an export.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+# Frame of every sheet (WORKBOOKS.md §3.0).
+FRAME: dict[str, tuple[str, str]] = {
+    "title": ("{office}资源调度方案——{subject}", "{office} dispatch plan — {subject}"),
+    "issued_by": ("制表单位：{office}", "Issued by: {office}"),
+    "as_of": ("截至：{as_of:%Y}年{as_of.month}月{as_of.day}日{hour}时  执行日期：{date:%Y}年{date.month}月{date.day}日",
+              "As of: {as_of:%Y-%m-%d} {hour:02d}:00  Plan date: {date:%Y-%m-%d}"),
+    "total": ("合计", "Total"),
+    "none": ("无", "None"),
+    "notes_lead": ("注：", "Notes: "),
+    "signature": ("制表人：        审核人：        签发人：        联系电话：",
+                  "Prepared by:        Checked by:        Approved by:        Phone:"),
+    "count_format": ('0"项"', '0" items"'),
+    "next_day": ("次日", "+1d "),
+    "all_townships": ("（不分乡镇）", "(county-wide)"),
+    "part_b": ("二、分乡镇（街道）汇总", "Part B. By township"),
+    "by_township_key": ("总表（分乡镇）", "Summary (by township)"),
+}
+
+# Sheet key -> (zh sheet name, en sheet name, zh title subject, en title subject).
+SHEETS: dict[str, tuple[str, str, str, str]] = {
+    "summary": ("总表", "Summary", "汇总表", "Summary"),
+    "sampling_sites": ("采样点设置", "Sampling sites", "核酸采样点设置一览表", "Sampling sites"),
+    "grids": ("网格分配", "Grid assignment", "网格—采样点对应表", "Grid-to-site assignment"),
+    "roster": ("人员排班", "Staff roster", "工作人员排班表", "Staff roster"),
+    "shortages": ("缺口", "Shortages", "资源缺口统计表", "Shortages"),
+}
+
+# Column key -> (zh header, en header). Units in the header, never in the cells.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "no": ("序号", "No."),
+    "remarks": ("备注", "Notes"),
+    "township": ("乡镇（街道）", "Township"),
+    # Summary
+    "category": ("类别", "Category"),
+    "indicator": ("指标", "Indicator"),
+    "value": ("数值", "Value"),
+    "unit": ("单位", "Unit"),
+    "risk": ("风险等级", "Risk level"),
+    "population": ("常住人口（人）", "Population (people)"),
+    "sites": ("采样点（个）", "Sampling sites"),
+    "shortage_items": ("缺口（项）", "Shortages (items)"),
+    # Sampling sites
+    "site_name": ("采样点名称", "Sampling site"),
+    "site_kind": ("点位类型", "Type"),
+    "opening": ("开放时间", "Opening hours"),
+    "desks": ("采样台（个）", "Desks"),
+    "desks_in_shift": ("其中{shift}（台）", "Desks, {shift}"),
+    "grids_served": ("覆盖网格（个）", "Grids served"),
+    "people_planned": ("计划采样量（人次）", "People planned"),
+    "capacity": ("采样能力（人次）", "Capacity (people)"),
+    "tubes": ("采样管（管）", "Tubes"),
+    "samplers": ("采样人员（人次）", "Samplers (person-shifts)"),
+    "registrars": ("扫码登记员（人次）", "Registrars (person-shifts)"),
+    # Grids
+    "grid": ("网格编号", "Grid"),
+    "households": ("户数（户）", "Households"),
+    "people_due": ("应采人数（人）", "People to sample"),
+    "assigned_site": ("指定采样点", "Assigned site"),
+    "walk_min": ("步行时间（分钟）", "Walk (min)"),
+    "served": ("已安排采样（人）", "Served (people)"),
+    "unserved": ("未覆盖（人）", "Unserved (people)"),
+    # Roster
+    "date": ("日期", "Date"),
+    "shift": ("班次", "Shift"),
+    "post": ("工作点位", "Post"),
+    "role": ("岗位", "Role"),
+    "name": ("姓名", "Name"),
+    "home": ("所属乡镇", "Home township"),
+    "phone": ("联系电话", "Phone"),
+    "duty_hours": ("工时（小时）", "Hours"),
+    # Shortages
+    "module": ("工作类别", "Area"),
+    "tier": ("缺口等级", "Tier"),
+    "what": ("缺口内容", "What is short"),
+    "quantity": ("缺口数量", "Quantity"),
+    "binding": ("制约资源", "Binding resource"),
+}
+
+# Cell-value words: group -> code -> (zh, en).
+WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "site_kind": {
+        "fixed": ("固定", "Fixed"), "convenience": ("便民", "Convenience"),
+        "mobile": ("流动", "Mobile"), "temporary": ("临时", "Temporary"),
+    },
+    "role": {
+        "sampler": ("采样", "Sampling"), "registrar": ("扫码登记", "Registration"),
+        "epidemiologist": ("流调", "Tracing"), "police": ("公安协查", "Police (tracing)"),
+        "it": ("大数据支撑", "IT support"), "doctor": ("医生", "Doctor"), "nurse": ("护士", "Nurse"),
+        "driver": ("驾驶员", "Driver"), "checkpoint_guard": ("卡口值守", "Checkpoint duty"),
+        "delivery": ("配送", "Delivery"), "grid_worker": ("网格员", "Grid worker"),
+        "relief": ("替岗轮值", "Relief"),
+    },
+    "module": {
+        "sampling": ("核酸采样", "Sampling"), "tracing": ("流调", "Tracing"),
+        "isolation": ("集中隔离", "Isolation"), "roads": ("道路管控", "Roads"),
+        "supply": ("物资保供", "Supply"), "staff": ("人员", "Staff"),
+    },
+    "tier": {"critical": ("紧急", "Critical"), "routine": ("常规", "Routine")},
+    "risk": {"low": ("低风险", "Low"), "medium": ("中风险", "Medium"), "high": ("高风险", "High")},
+    "terrain": {"urban": ("城区", "urban"), "rural": ("农村", "rural"), "mountain": ("山区", "mountain")},
+    "status": {
+        "OPTIMAL": ("最优（已证明）", "Optimal (proven)"),
+        "FEASIBLE": ("可行（未证明最优）", "Feasible (not proven optimal)"),
+        "INFEASIBLE": ("无可行方案", "Infeasible"),
+        "UNKNOWN": ("限时内未求得方案", "Unknown (no plan in time)"),
+        "MODEL_INVALID": ("模型错误", "Model invalid"),
+    },
+    "bool": {"True": ("是", "Yes"), "False": ("否", "No")},
+    "preset": {
+        "edition8": ("第八版防控方案", "Protocol edition 8"),
+        "edition9": ("第九版防控方案", "Protocol edition 9"),
+        "twenty-measures": ("二十条优化措施", "Twenty measures (2022-11)"),
+    },
+    "unit": {
+        "people": ("人", "people"), "person": ("人", "people"), "人": ("人", "people"),
+        "person-shifts": ("人次", "person-shifts"), "人次": ("人次", "person-shifts"),
+        "tubes": ("管", "tubes"), "desks": ("个", "desks"), "sites": ("个", "sites"),
+        "rooms": ("间", "rooms"), "beds": ("张", "beds"), "cases": ("例", "cases"),
+        "hours": ("小时", "h"), "h": ("小时", "h"), "min": ("分钟", "min"), "minutes": ("分钟", "min"),
+        "s": ("秒", "s"), "seconds": ("秒", "s"), "days": ("天", "days"), "d": ("天", "days"),
+        "kg": ("公斤", "kg"), "t": ("吨", "t"), "yuan": ("元", "yuan"), "trips": ("车次", "trips"),
+        "vehicles": ("辆", "vehicles"), "items": ("项", "items"), "%": ("%", "%"), "km": ("公里", "km"),
+        "checkpoints": ("个", "checkpoints"), "staff-hours": ("工时", "staff-hours"),
+    },
+    "category": {
+        "kpi": ("主要指标", "Key figures"), "solve": ("求解情况", "Solve"),
+        "term": ("目标分项", "Objective term"), "tier": ("分层目标", "Priority tier"),
+    },
+}
+
+# KPI key -> (zh name, en name, unit code). Keys the optimizer does not list here are shown
+# by key, with the unit read from a suffix such as `_yuan` or `_min` when there is one.
+KPIS: dict[str, tuple[str, str, str]] = {
+    "sites_open": ("设置核酸采样点", "Sampling sites opened", "sites"),
+    "desks": ("采样台", "Desks", "desks"),
+    "people_to_sample": ("应采人数", "People to sample", "people"),
+    "people_sampled": ("计划采样人数", "People planned", "people"),
+    "people_unserved": ("未覆盖人数", "People not served", "people"),
+    "coverage": ("采样覆盖率", "Sampling coverage", "%"),
+    "tubes": ("采样管", "Tubes", "tubes"),
+    "samplers": ("采样人员", "Samplers", "person-shifts"),
+    "registrars": ("扫码登记员", "Registrars", "person-shifts"),
+    "max_walk_min": ("最长步行时间", "Longest walk", "min"),
+    "staff_on_duty": ("在岗人员", "Staff on duty", "people"),
+    "staff_hours": ("人员工时", "Staff-hours", "h"),
+    "cases": ("流调任务", "Tracing tasks", "cases"),
+    "cases_late": ("流调超时任务", "Tracing tasks late", "cases"),
+    "isolation_demand": ("集中隔离需求", "Isolation demand", "people"),
+    "rooms_free": ("可用隔离房间", "Isolation rooms free", "rooms"),
+    "transfer_trips": ("转运车次", "Transfer trips", "trips"),
+    "checkpoints": ("设置卡口", "Checkpoints", "checkpoints"),
+    "closures": ("封闭路段", "Road closures", "items"),
+    "supply_trips": ("保供配送", "Supply trips", "trips"),
+    "shortages": ("缺口", "Shortages", "items"),
+    "critical_shortages": ("紧急缺口", "Critical shortages", "items"),
+    "cost_yuan": ("总成本", "Total cost", "yuan"),
+}
+UNIT_SUFFIXES = {"_yuan": "yuan", "_min": "min", "_h": "h", "_hours": "h", "_people": "people",
+                 "_kg": "kg", "_pct": "%", "_km": "km", "_rooms": "rooms", "_tubes": "tubes"}
+
+# Rows of Part A that describe the solve: key -> (zh, en, unit code).
+SOLVE_ROWS: dict[str, tuple[str, str, str]] = {
+    "preset": ("执行防控方案", "Protocol edition", ""),
+    "status": ("求解状态", "Solver status", ""),
+    "objective": ("目标值", "Objective", ""),
+    "best_bound": ("最优界", "Best bound", ""),
+    "gap": ("相对间隙", "Relative gap", "%"),
+    "seed": ("随机种子", "Seed", ""),
+    "workers": ("并行线程", "Workers", ""),
+    "deterministic": ("结果可复现", "Deterministic", ""),
+    "wall_seconds": ("求解用时", "Wall time", "s"),
+    "time_limit_s": ("求解时限", "Time limit", "s"),
+    "instance": ("实例名称", "Instance", ""),
+    "instance_hash": ("实例校验码（SHA-256）", "Instance hash (SHA-256)", ""),
+    "versions": ("软件版本", "Versions", ""),
+}
+
+# Notes under each table ("注：1.… 2.…"); placeholders are filled from the policy.
+NOTES: dict[str, tuple[str, str]] = {
+    "summary_source": ("本方案由优化模型依据截至{as_of}的数据生成，求解状态、最优界与间隙见上表；间隙为0表示已证明最优。",
+                       "Generated by the optimisation model from data as of {as_of}; a gap of 0 means proven optimal."),
+    "summary_preset": ("隔离期限等规则按{preset}执行。", "Isolation stays and related rules follow {preset}."),
+    "summary_shortages": ("各乡镇（街道）缺口明细见“{sheet}”表。", "Shortage details are on the \"{sheet}\" sheet."),
+    "site_kinds": ("点位类型：固定＝固定采样点，便民＝便民采样点，流动＝流动采样点，临时＝临时采样点。",
+                   "Type: Fixed, Convenience, Mobile or Temporary sampling site."),
+    "crew": ("每个采样台每班配采样人员{samplers}人、扫码登记员{registrars}人；每台每小时采样约{rate}人次，排队不超过{wait}分钟。",
+             "Each staffed desk has {samplers} sampler(s) and {registrars} registrar(s) per shift; "
+             "about {rate} people per desk-hour; waits stay under {wait} min."),
+    "shifts": ("班次：{shifts}。采样人员、扫码登记员按人次计（一人一班为1人次）。",
+               "Shifts: {shifts}. Samplers and registrars count person-shifts."),
+    "walk": ("步行时间上限：{limits}（按直线距离×{detour}、步速{speed}公里/小时估算）。",
+             "Walking limits: {limits} (straight line ×{detour} at {speed} km/h)."),
+    "pooling": ("混采规则：{pools}；封控区按户混采。", "Pooling: {pools}; sealed compounds pool per household."),
+    "unserved": ("未覆盖人数见“{sheet}”表。", "People not served are listed on the \"{sheet}\" sheet."),
+    "rest": ("两次值班之间休息不少于{rest}小时；连续工作{days}天后安排轮休；单程通勤不超过{commute}分钟。",
+             "At least {rest} h rest between duties; a day off after {days} days in a row; one-way commute at most {commute} min."),
+    "by_role": ("本表共排班{total}人次，其中{parts}。", "{total} person-shifts in all: {parts}."),
+    "phones": ("联系电话仅供工作联系，不得外传。", "Phone numbers are for duty contact only; do not pass them on."),
+    "tiers": ("缺口等级：紧急＝关键需求（中高风险区核酸采样、流调、密接隔离、封控区生活和医疗物资）；常规＝其他需求。",
+              "Tier: Critical = critical demand (testing in medium/high-risk areas, tracing, isolating contacts, "
+              "supplies of sealed areas); Routine = other demand."),
+    "binding": ("制约资源：造成缺口的资源或规则，请据此协调调配或报上级支援。",
+                "Binding resource: the resource or rule that causes the shortage; use it to request help."),
+}
+
+# 备注 texts generated from the plan.
+REMARKS: dict[str, tuple[str, str]] = {
+    "over_capacity": ("计划量超过采样能力", "planned above capacity"),
+    "sealed": ("封控区内", "inside a sealed zone"),
+    "no_site": ("未安排采样点", "no site assigned"),
+    "part_served": ("未覆盖{n}人", "{n} not served"),
+    "walk_over": ("步行超过{limit}分钟上限", "walk over the {limit} min limit"),
+    "commute": ("单程通勤约{min}分钟", "commute about {min} min"),
+    "entity": ("涉及：{entity}", "concerns {entity}"),
+    "tier_status": ("状态：{status}；界：{bound}", "status {status}; bound {bound}"),
+}
+
+
+def _pick(pair: tuple[str, ...], lang: str, offset: int = 0) -> str:
+    return pair[offset + (1 if lang == "en" else 0)]
+
+
+def frame_text(key: str, lang: str, **fmt) -> str:
+    return _pick(FRAME[key], lang).format(**fmt)
+
+
+def note(key: str, lang: str, **fmt) -> str:
+    return _pick(NOTES[key], lang).format(**fmt)
+
+
+def remark(key: str, lang: str, **fmt) -> str:
+    return _pick(REMARKS[key], lang).format(**fmt)
+
+
+def column(key: str, lang: str, **fmt) -> str:
+    return _pick(COLUMNS[key], lang).format(**fmt)
+
+
+def sheet_name(key: str, lang: str) -> str:
+    return _pick(SHEETS[key], lang)
+
+
+def sheet_subject(key: str, lang: str) -> str:
+    return _pick(SHEETS[key], lang, offset=2)
+
+
+def word(group: str, code: object, lang: str) -> str:
+    """The category word for a code; the code itself when the group does not know it."""
+    pair = WORDS.get(group, {}).get(str(code))
+    return _pick(pair, lang) if pair else str(code)
+
+
+def kpi(key: str, lang: str) -> tuple[str, str]:
+    """(name, unit word) of a KPI key."""
+    if key in KPIS:
+        zh, en, unit = KPIS[key]
+        return (en if lang == "en" else zh), word("unit", unit, lang)
+    for suffix, unit in UNIT_SUFFIXES.items():
+        if key.endswith(suffix):
+            return key[: -len(suffix)].replace("_", " "), word("unit", unit, lang)
+    return key.replace("_", " "), ""
+
+
+def solve_row(key: str, lang: str) -> tuple[str, str]:
+    zh, en, unit = SOLVE_ROWS[key]
+    return (en if lang == "en" else zh), word("unit", unit, lang) if unit else ""
