@@ -73,6 +73,14 @@ class Context:
         item = self.instance.by_id(collection).get(entity_id)
         return str(getattr(item, attr)) if item is not None else entity_id
 
+    def any_name(self, entity_id: str) -> str:
+        """The name of whatever entity has this id (township, site, lab …); else the id."""
+        for collection in ("townships", "sampling_sites", "labs", "isolation_sites", "sources", "vehicles"):
+            item = self.instance.by_id(collection).get(entity_id)
+            if item is not None:
+                return getattr(item, "name", None) or getattr(item, "plate", entity_id)
+        return entity_id
+
     def township_key(self, township_id: str | None) -> tuple:
         """Townships in the instance's order; unknown ones after, county-wide rows last."""
         if township_id is None:
@@ -216,11 +224,13 @@ def _key_figures(ctx: Context) -> list[dict]:
         name, unit = L.solve_row(key, lang)
         rows.append({"category": solve_word, "indicator": name, "value": value, "unit": unit, "remarks": remark})
 
+    last_tier = L.remark("last_tier", lang, tier=L.priority_tier(meta.tiers[-1].get("name", ""), lang)) \
+        if meta.tiers else ""
     solve("preset", ctx.word("preset", ctx.instance.policy.preset))
     solve("status", ctx.word("status", meta.status))
-    solve("objective", number(meta.objective))
-    solve("best_bound", number(meta.best_bound))
-    solve("gap", None if meta.gap is None else round(meta.gap * 100, 4))
+    solve("objective", number(meta.objective), last_tier)
+    solve("best_bound", number(meta.best_bound), last_tier)
+    solve("gap", None if meta.gap is None else round(meta.gap * 100, 4), last_tier)
     solve("seed", meta.seed)
     solve("workers", meta.workers)
     solve("deterministic", ctx.word("bool", meta.deterministic))
@@ -230,14 +240,17 @@ def _key_figures(ctx: Context) -> list[dict]:
     solve("instance_hash", meta.instance_hash)
     if meta.versions:
         solve("versions", join((f"{k} {v}" for k, v in sorted(meta.versions.items())), "en"))
-    for k, tier in enumerate(meta.tiers, start=1):
-        rows.append({"category": ctx.word("category", "tier"), "indicator": f"{k}. {tier.get('name', '')}",
+    tier_word = ctx.word("category", "tier")
+    for tier in meta.tiers:
+        rows.append({"category": tier_word, "indicator": L.priority_tier(tier.get("name", ""), lang),
                      "value": number(tier.get("value")), "unit": "",
                      "remarks": L.remark("tier_status", lang, status=ctx.word("status", tier.get("status", "")),
-                                         bound=number(tier.get("bound")))})
+                                         bound=_shown_number(tier.get("bound")),
+                                         seconds=_shown_number(tier.get("seconds")))})
     term_word = ctx.word("category", "term")
     for name, value in meta.objective_terms.items():
-        rows.append({"category": term_word, "indicator": name, "value": number(value), "unit": ""})
+        label, unit = L.term(name, lang)
+        rows.append({"category": term_word, "indicator": label, "value": number(value), "unit": unit})
     return rows
 
 
@@ -265,6 +278,11 @@ def summary_sheet(ctx: Context) -> Sheet:
         L.note("summary_shortages", ctx.lang, sheet=L.sheet_name("shortages", ctx.lang)),
     ]
     return Sheet("summary", L.sheet_name("summary", ctx.lang), ctx.title("summary"), [part_a, part_b], notes)
+
+
+def _shown_number(value: float | None) -> str:
+    n = number(value)
+    return "—" if n is None else f"{n:,}"
 
 
 def _as_of_text(day: date, hour: int, lang: str) -> str:
@@ -412,7 +430,7 @@ def roster_sheet(ctx: Context) -> Sheet | None:
     sp, lang = ctx.instance.policy.staff, ctx.lang
     by_role = Counter(r["role"] for r in rows)
     each = "{role} {n}" if lang == "en" else "{role}{n}人次"
-    parts = join((each.format(role=role, n=n) for role, n in by_role.most_common()), lang)
+    parts = ("，" if lang == "zh" else ", ").join(each.format(role=role, n=n) for role, n in by_role.most_common())
     notes = [L.note("by_role", lang, total=len(rows), parts=parts),
              L.note("rest", lang, rest=sp.min_rest_hours, days=sp.max_days_in_row, commute=sp.max_commute_min),
              L.note("phones", lang)]
@@ -440,9 +458,10 @@ def shortages_sheet(ctx: Context) -> Sheet:
     ordered = sorted(ctx.plan.shortages, key=lambda s: (tier_order[s.tier], ctx.township_key(s.township),
                                                          module_order.get(s.module, 99), natural_key(s.entity or "")))
     rows = [{
-        "module": ctx.word("module", s.module), "tier": ctx.word("tier", s.tier), "what": s.what,
+        "module": ctx.word("module", s.module), "tier": ctx.word("tier", s.tier),
+        "what": L.phrase(s.what, ctx.lang, ctx.any_name),
         "township": ctx.township_name(s.township), "quantity": number(s.quantity),
-        "unit": ctx.word("unit", s.unit), "binding": s.binding_resource,
+        "unit": ctx.word("unit", s.unit), "binding": L.phrase(s.binding_resource, ctx.lang, ctx.any_name),
         "remarks": L.remark("entity", ctx.lang, entity=_entity_name(ctx, s.entity)) if s.entity else "",
     } for s in ordered]
     t = table(ctx, rows, ["module", "tier", "what", "township", "quantity", "unit", "binding"],

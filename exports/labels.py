@@ -8,6 +8,8 @@ Unknown codes pass through unchanged, so a new role or unit never breaks an expo
 
 from __future__ import annotations
 
+import re
+
 LANGS = ("zh", "en")
 
 # Frame of every sheet (WORKBOOKS.md §3.0).
@@ -140,33 +142,55 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
-# KPI key -> (zh name, en name, unit code). Keys the optimizer does not list here are shown
-# by key, with the unit read from a suffix such as `_yuan` or `_min` when there is one.
+# KPI key -> (zh name, en name, unit code), in the keys of optimizer/kpis.py. Keys not listed
+# here are shown by key, with the unit read from a suffix such as `_yuan` or `_min`.
 KPIS: dict[str, tuple[str, str, str]] = {
-    "sites_open": ("设置核酸采样点", "Sampling sites opened", "sites"),
-    "desks": ("采样台", "Desks", "desks"),
+    "sampling_sites_opened": ("设置核酸采样点", "Sampling sites opened", "sites"),
+    "sampling_desks": ("采样台", "Desks", "desks"),
     "people_to_sample": ("应采人数", "People to sample", "people"),
-    "people_sampled": ("计划采样人数", "People planned", "people"),
-    "people_unserved": ("未覆盖人数", "People not served", "people"),
-    "coverage": ("采样覆盖率", "Sampling coverage", "%"),
+    "people_sampled": ("已安排采样人数", "People planned for sampling", "people"),
+    "sampling_coverage_pct": ("采样覆盖率", "Sampling coverage", "%"),
     "tubes": ("采样管", "Tubes", "tubes"),
-    "samplers": ("采样人员", "Samplers", "person-shifts"),
-    "registrars": ("扫码登记员", "Registrars", "person-shifts"),
-    "max_walk_min": ("最长步行时间", "Longest walk", "min"),
+    "sampler_shifts": ("采样人员", "Samplers", "person-shifts"),
+    "registrar_shifts": ("扫码登记员", "Registrars", "person-shifts"),
     "staff_on_duty": ("在岗人员", "Staff on duty", "people"),
-    "staff_hours": ("人员工时", "Staff-hours", "h"),
-    "cases": ("流调任务", "Tracing tasks", "cases"),
-    "cases_late": ("流调超时任务", "Tracing tasks late", "cases"),
-    "isolation_demand": ("集中隔离需求", "Isolation demand", "people"),
-    "rooms_free": ("可用隔离房间", "Isolation rooms free", "rooms"),
-    "transfer_trips": ("转运车次", "Transfer trips", "trips"),
-    "checkpoints": ("设置卡口", "Checkpoints", "checkpoints"),
-    "closures": ("封闭路段", "Road closures", "items"),
-    "supply_trips": ("保供配送", "Supply trips", "trips"),
-    "shortages": ("缺口", "Shortages", "items"),
-    "critical_shortages": ("紧急缺口", "Critical shortages", "items"),
-    "cost_yuan": ("总成本", "Total cost", "yuan"),
+    "staff_hours": ("人员工时（含通勤）", "Staff-hours (with travel)", "h"),
+    "critical_shortage_lines": ("紧急缺口", "Critical shortages", "items"),
+    "routine_shortage_lines": ("常规缺口", "Routine shortages", "items"),
+    "critical_people_unserved": ("紧急需求未覆盖人数", "People with critical needs not served", "people"),
 }
+# Objective term -> (zh, en, unit code), in the names the optimizer registers them under.
+TERMS: dict[str, tuple[str, str, str]] = {
+    "sampling.high_risk_unsampled": ("紧急需求未采样人数", "Critical demand not sampled", "people"),
+    "sampling.routine_unsampled": ("常规需求未采样人数", "Routine demand not sampled", "people"),
+    "sampling.sites_opened": ("采样点开设费用", "Cost of opening sites", "yuan"),
+    "sampling.desks": ("采样台费用", "Cost of desks", "yuan"),
+    "sampling.walking": ("群众步行代价", "Walking penalty", ""),
+    "staff.hours": ("人员工时费用", "Cost of staff-hours", "yuan"),
+}
+# Priority tier of the lexicographic solve -> (zh, en).
+PRIORITY_TIERS: dict[str, tuple[str, str]] = {
+    "critical": ("第一层：紧急需求", "1st: critical demand"),
+    "routine": ("第二层：常规需求", "2nd: routine demand"),
+    "cost": ("第三层：成本", "3rd: cost"),
+    "stability": ("第四层：稳定性", "4th: stability"),
+}
+# Shortage phrases of the optimizer -> (zh, en); {0}, {1} are the captured groups, with ids
+# in them replaced by names. A phrase that matches no pattern is shown as it is.
+PHRASES: list[tuple[str, str, str]] = [
+    (r"residents not sampled", "居民未安排核酸采样", "residents not sampled"),
+    (r"no candidate sampling site inside the sealed zone", "封控区内无备选采样点",
+     "no candidate sampling site inside the sealed zone"),
+    (r"no candidate sampling site within the (\d+)-min walk", "步行{0}分钟范围内无备选采样点",
+     "no candidate sampling site within a {0}-min walk"),
+    (r"desks: every site in walking range is at its maximum \((.*)\)", "采样台：步行范围内采样点均已满台（{0}）",
+     "desks: every site in walking range is full ({0})"),
+    (r"labs: none returns results within (\d+) h", "检测机构：无一能在{0}小时内出结果",
+     "labs: none returns results within {0} h"),
+    (r"lab tubes: (.*) at daily capacity", "检测能力：{0}已达日检测量上限", "lab tubes: {0} at daily capacity"),
+    (r"trained samplers/registrars within commuting range of (.*)", "采样、扫码登记人员不足（通勤范围：{0}）",
+     "trained samplers/registrars within commuting range of {0}"),
+]
 UNIT_SUFFIXES = {"_yuan": "yuan", "_min": "min", "_h": "h", "_hours": "h", "_people": "people",
                  "_kg": "kg", "_pct": "%", "_km": "km", "_rooms": "rooms", "_tubes": "tubes"}
 
@@ -224,7 +248,8 @@ REMARKS: dict[str, tuple[str, str]] = {
     "walk_over": ("步行超过{limit}分钟上限", "walk over the {limit} min limit"),
     "commute": ("单程通勤约{min}分钟", "commute about {min} min"),
     "entity": ("涉及：{entity}", "concerns {entity}"),
-    "tier_status": ("状态：{status}；界：{bound}", "status {status}; bound {bound}"),
+    "tier_status": ("{status}；界{bound}；用时{seconds}秒", "{status}; bound {bound}; {seconds} s"),
+    "last_tier": ("最后一层（{tier}）", "last tier ({tier})"),
 }
 
 
@@ -271,6 +296,30 @@ def kpi(key: str, lang: str) -> tuple[str, str]:
         if key.endswith(suffix):
             return key[: -len(suffix)].replace("_", " "), word("unit", unit, lang)
     return key.replace("_", " "), ""
+
+
+def term(key: str, lang: str) -> tuple[str, str]:
+    """(name, unit word) of an objective term."""
+    if key in TERMS:
+        zh, en, unit = TERMS[key]
+        return (en if lang == "en" else zh), word("unit", unit, lang) if unit else ""
+    return key, ""
+
+
+def priority_tier(key: str, lang: str) -> str:
+    return _pick(PRIORITY_TIERS[key], lang) if key in PRIORITY_TIERS else key
+
+
+def phrase(text: str, lang: str, name_of=lambda ident: ident) -> str:
+    """An optimizer phrase in the planner's words; ids in its lists become names via `name_of`."""
+    for pattern, zh, en in PHRASES:
+        m = re.fullmatch(pattern, text.strip())
+        if m:
+            groups = [", ".join(name_of(part.strip()) for part in g.split(",")) if g else "" for g in m.groups()]
+            if lang == "zh":
+                groups = [g.replace(", ", "、") for g in groups]
+            return (en if lang == "en" else zh).format(*groups)
+    return text
 
 
 def solve_row(key: str, lang: str) -> tuple[str, str]:

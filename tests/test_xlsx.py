@@ -92,13 +92,18 @@ def plan() -> Plan:
              "township": "T2", "start_hour": 20, "end_hour": 32},
         ],
         "shortages": [
-            {"module": "sampling", "tier": "critical", "what": "高风险区核酸采样未覆盖", "township": "T2",
-             "entity": "G3", "quantity": 300, "unit": "people", "binding_resource": "采样人员"},
+            {"module": "sampling", "tier": "critical", "what": "residents not sampled", "township": "T2",
+             "entity": "G3", "quantity": 300, "unit": "people",
+             "binding_resource": "trained samplers/registrars within commuting range of T2, T1"},
         ],
-        "kpis": {"sites_open": 3, "desks": 11, "people_unserved": 300, "cost_yuan": 28500.0},
+        "kpis": {"sampling_sites_opened": 3, "sampling_desks": 11, "critical_people_unserved": 300.0,
+                 "sampling_coverage_pct": 97.39, "cost_of_fuel_yuan": 10},
         "meta": {"status": "OPTIMAL", "objective": 28500.0, "best_bound": 28500.0, "gap": 0.0,
-                 "objective_terms": {"unmet_critical": 300.0, "cost": 28500.0}, "seed": 7, "workers": 1,
-                 "deterministic": True, "time_limit_s": 60, "wall_seconds": 1.234, "instance_hash": "ab" * 32},
+                 "objective_terms": {"sampling.high_risk_unsampled": 300.0, "staff.hours": 28500.0},
+                 "tiers": [{"name": "critical", "status": "OPTIMAL", "value": 300.0, "bound": 300.0, "seconds": 0.4},
+                           {"name": "cost", "status": "OPTIMAL", "value": 28500.0, "bound": 28500.0, "seconds": 0.8}],
+                 "seed": 7, "workers": 1, "deterministic": True, "time_limit_s": 60, "wall_seconds": 1.234,
+                 "versions": {"ortools": "9.10", "python": "3.11.9"}, "instance_hash": "ab" * 32},
     })
 
 
@@ -227,12 +232,19 @@ def test_frames_match_the_plan(instance, plan):
 
     shortages = frames["缺口"]
     assert shortages.iloc[0][["缺口等级", "乡镇（街道）", "缺口数量", "单位"]].tolist() == ["紧急", "石门乡", 300, "人"]
+    assert shortages.iloc[0]["缺口内容"] == "居民未安排核酸采样"
+    assert shortages.iloc[0]["制约资源"] == "采样、扫码登记人员不足（通勤范围：石门乡、城关镇）"
+    assert shortages.iloc[0]["备注"] == "涉及：G3"
 
     summary, townships = frames["总表"], frames["总表（分乡镇）"]
     values = dict(zip(summary["指标"], summary["数值"]))
+    units = dict(zip(summary["指标"], summary["单位"]))
     assert values["设置核酸采样点"] == 3 and values["求解状态"] == "最优（已证明）" and values["随机种子"] == 7
     assert values["结果可复现"] == "是" and values["实例校验码（SHA-256）"] == "ab" * 32
-    assert dict(zip(summary["指标"], summary["单位"]))["总成本"] == "元"
+    assert values["采样覆盖率"] == 97.39 and units["采样覆盖率"] == "%"
+    assert values["cost of fuel"] == 10 and units["cost of fuel"] == "元"  # unknown key: unit from its suffix
+    assert values["人员工时费用"] == 28500 and units["人员工时费用"] == "元"
+    assert values["第一层：紧急需求"] == 300 and values["软件版本"] == "ortools 9.10, python 3.11.9"
     assert townships["乡镇（街道）"].tolist() == ["城关镇", "石门乡"]
     assert townships["采样台（个）"].tolist() == [9, 2] and townships["缺口（项）"].tolist() == [0, 1]
 
