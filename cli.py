@@ -157,7 +157,7 @@ def verify(file: str, plan_file: str) -> None:
 
 
 @main.command()
-@click.argument("family", type=click.Choice(["cflp", "sscflp", "pmedian"]))
+@click.argument("family", type=click.Choice(["cflp", "sscflp", "pmedian", "gap", "cvrp"]))
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--optima", type=click.Path(exists=True, dir_okay=False), help="optima.csv (default: beside the files).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds per instance.")
