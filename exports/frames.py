@@ -176,7 +176,7 @@ def shift_text(ctx: Context, start_hour: float, end_hour: float) -> str:
         if end_hour == (start_day + 1) * 24:
             end = "24:00"
         else:
-            end = L.frame_text("next_day", ctx.lang) + end
+            end = L.frame_text("next_day", ctx.lang, time=end)
     return f"{clock(start_hour)}-{end}"
 
 
@@ -237,7 +237,7 @@ def _key_figures(ctx: Context) -> list[dict]:
     solve("wall_seconds", round(meta.wall_seconds, 1))
     solve("time_limit_s", number(meta.time_limit_s))
     solve("instance", plan.instance)
-    solve("instance_hash", meta.instance_hash)
+    solve("instance_hash", meta.instance_hash[:16], L.remark("hash_prefix", lang))
     if meta.versions:
         solve("versions", join((f"{k} {v}" for k, v in sorted(meta.versions.items())), "en"))
     tier_word = ctx.word("category", "tier")

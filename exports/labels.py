@@ -24,7 +24,7 @@ FRAME: dict[str, tuple[str, str]] = {
     "signature": ("制表人：        审核人：        签发人：        联系电话：",
                   "Prepared by:        Checked by:        Approved by:        Phone:"),
     "count_format": ('0"项"', '0" items"'),
-    "next_day": ("次日", "+1d "),
+    "next_day": ("次日{time}", "{time} (+1d)"),
     "all_townships": ("（不分乡镇）", "(county-wide)"),
     "part_b": ("二、分乡镇（街道）汇总", "Part B. By township"),
     "by_township_key": ("总表（分乡镇）", "Summary (by township)"),
@@ -249,6 +249,7 @@ REMARKS: dict[str, tuple[str, str]] = {
     "commute": ("单程通勤约{min}分钟", "commute about {min} min"),
     "entity": ("涉及：{entity}", "concerns {entity}"),
     "tier_status": ("{status}；界{bound}；用时{seconds}秒", "{status}; bound {bound}; {seconds} s"),
+    "hash_prefix": ("前16位，完整值见方案文件", "first 16 hex digits; the full hash is in the plan file"),
     "last_tier": ("最后一层（{tier}）", "last tier ({tier})"),
 }
 

@@ -34,8 +34,10 @@ TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FONTS = {"zh": ("宋体", "黑体"), "en": ("Calibri", "Calibri")}  # body, title
-MAX_WIDTH, MIN_WIDTH, HEADER_WRAP = 42, 6, 12
+MAX_WIDTH, MIN_WIDTH, HEADER_ONE_LINE = 30, 6, 12
+LINE_HEIGHT = 15  # points per line of 11-point text
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+UNIT_PART = re.compile(r"^(.+?)\s*([（(][^（()）]*[）)])$")
 
 
 def write_workbook(instance: Instance, plan: Plan, path: Path, lang: str = "zh") -> None:
@@ -131,7 +133,7 @@ def _write_sheet(ws: Worksheet, instance: Instance, sheet: Sheet, lang: str) -> 
 
     for n, text in enumerate(sheet.notes, start=1):
         lead = L.frame_text("notes_lead", lang) if n == 1 else " " * display_width(L.frame_text("notes_lead", lang))
-        _merged(ws, row, 1, ncols, f"{lead}{n}.{text}", Font(name=body, size=10),
+        _merged(ws, row, 1, ncols, f"{lead}{n}.{'' if lang == 'zh' else ' '}{text}", Font(name=body, size=10),
                 Alignment(horizontal="left", vertical="top", wrap_text=True))
         ws.row_dimensions[row].height = 14 * math.ceil(display_width(text) / max(sum(widths) - 4, 10) + 0.05) + 4
         row += 1
@@ -149,13 +151,12 @@ def _write_table(ws: Worksheet, table: Table, header_row: int, widths: list[floa
     """Header and data rows; returns the last data row (the header row when empty)."""
     frame = table.frame
     header_font = Font(name=body, bold=True)
-    lines = 1
     for col, name in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=header_row, column=col, value=str(name))
+        cell = ws.cell(row=header_row, column=col, value=header_text(str(name), widths[col - 1]))
         cell.font, cell.fill, cell.border = header_font, HEADER_FILL, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        lines = max(lines, math.ceil(display_width(name) / max(widths[col - 1] - 2, 1)))
-    ws.row_dimensions[header_row].height = 15 * lines + 6
+    lines = max(_lines(header_text(str(n), w), w) for n, w in zip(frame.columns, widths))
+    ws.row_dimensions[header_row].height = LINE_HEIGHT * lines + 6
 
     font = Font(name=body)
     row = header_row
@@ -171,6 +172,10 @@ def _write_table(ws: Worksheet, table: Table, header_row: int, widths: list[floa
                 cell.alignment = Alignment(horizontal="right", vertical="center")
             else:
                 cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+        # Spreadsheet programs do not all grow a row for wrapped text, so size it here.
+        lines = max(_lines(_shown(_cell_value(v)), w) for v, w in zip(values, widths))
+        if lines > 1:
+            ws.row_dimensions[row].height = LINE_HEIGHT * lines + 3
     if frame.empty and table.empty_text:
         row = header_row + 1
         for col in range(1, len(frame.columns) + 1):
@@ -218,14 +223,36 @@ def _merged(ws: Worksheet, row: int, first_col: int, last_col: int, value: str, 
         ws.merge_cells(start_row=row, start_column=first_col, end_row=row, end_column=last_col)
 
 
+def header_text(name: str, width: float) -> str:
+    """The header as shown: the unit goes on a line of its own when the column is narrower
+    than the header (`计划采样量` / `（人次）`), as in printed Chinese tables."""
+    m = UNIT_PART.match(name)
+    if m and display_width(name) > width - 2:
+        return f"{m.group(1)}\n{m.group(2)}"
+    return name
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text needs in a column of this width."""
+    return sum(max(1, math.ceil(display_width(part) / max(width - 1.5, 1))) for part in text.split("\n"))
+
+
+def _header_width(name: str) -> float:
+    """Room for the header on one line when short, else for its longer line (name or unit)."""
+    width = display_width(name)
+    m = UNIT_PART.match(name)
+    if width > HEADER_ONE_LINE and m:
+        width = max(display_width(m.group(1)), display_width(m.group(2)))
+    return min(width, 2 * HEADER_ONE_LINE) * 1.1 + 2
+
+
 def _column_widths(tables: list[Table], ncols: int) -> list[float]:
-    """Widths a planner can read: the longest value, the header up to a wrap, CJK counted double."""
+    """Widths a planner can read: the longest value and the header, CJK counted double."""
     widths = [float(MIN_WIDTH)] * ncols
     for table in tables:
         for col, name in enumerate(table.frame.columns):
-            values = [display_width(_shown(_cell_value(v))) for v in table.frame[name]]
-            longest = max([min(display_width(name), HEADER_WRAP), *values])
-            widths[col] = max(widths[col], min(longest + 2, MAX_WIDTH))
+            values = [display_width(_shown(_cell_value(v))) * 1.1 + 2 for v in table.frame[name]]
+            widths[col] = max(widths[col], min(max([_header_width(str(name)), *values]), MAX_WIDTH))
         if table.frame.empty and table.empty_text and ncols > 1:
             widths[1] = max(widths[1], display_width(table.empty_text) + 2)
-    return widths
+    return [round(w, 1) for w in widths]

@@ -114,6 +114,15 @@ def book(tmp_path, instance, plan):
     return path
 
 
+def _header(ws, col: int) -> str:
+    """A header as the frames name it (the sheet may break the unit onto its own line)."""
+    return str(ws.cell(3, col).value).replace("\n", "")
+
+
+def _column(ws, header: str) -> int:
+    return next(c for c in range(1, ws.max_column + 1) if _header(ws, c) == header)
+
+
 def _data_rows(ws) -> list[int]:
     """Rows from 4 down to the one before 合计."""
     rows = []
@@ -140,6 +149,8 @@ def test_sheet_names_in_english(tmp_path, instance, plan):
     assert ws["A3"].value == "No." and ws.cell(3, ws.max_column).value == "Notes"
     assert ws.cell(_data_rows(ws)[-1] + 1, 1).value == "Total"
     assert [ws.cell(r, 4).value for r in _data_rows(ws)] == ["Fixed", "Convenience", "Temporary"]
+    roster = plan_frames(instance, plan, lang="en")["Staff roster"]
+    assert roster["Shift"].tolist()[2] == "20:00-08:00 (+1d)" and roster["Role"].tolist()[2] == "Police (tracing)"
     assert ws.cell(ws.max_row, 1).value.startswith("Prepared by:")
 
 
@@ -173,22 +184,25 @@ def test_title_merged_across_all_columns(book):
 
 def test_totals_are_sums_over_exactly_the_data_rows(book):
     wb = openpyxl.load_workbook(book)
+    summed: dict[str, set[int]] = {}
     for name in ["采样点设置", "网格分配", "人员排班"]:
         ws = wb[name]
         rows = _data_rows(ws)
         total = rows[-1] + 1
         assert f"A{total}:B{total}" in {str(r) for r in ws.merged_cells.ranges}
-        formulas = {ws.cell(3, c).value: ws.cell(total, c).value for c in range(3, ws.max_column + 1)
-                    if ws.cell(total, c).value}
+        formulas = {c: ws.cell(total, c).value for c in range(3, ws.max_column + 1) if ws.cell(total, c).value}
         assert formulas, name
-        for header, formula in formulas.items():
-            col = openpyxl.utils.get_column_letter(next(c for c in range(1, ws.max_column + 1)
-                                                        if ws.cell(3, c).value == header))
-            assert formula == f"=SUM({col}{rows[0]}:{col}{rows[-1]})", (name, header)
+        for c, formula in formulas.items():
+            col = openpyxl.utils.get_column_letter(c)
+            assert formula == f"=SUM({col}{rows[0]}:{col}{rows[-1]})", (name, _header(ws, c))
+        summed[name] = set(formulas)
         assert ws.auto_filter.ref.endswith(f"{rows[-1]}")
     ws = wb["采样点设置"]
-    desks = next(c for c in range(1, ws.max_column + 1) if ws.cell(3, c).value == "采样台（个）")
+    desks = _column(ws, "采样台（个）")
     assert sum(ws.cell(r, desks).value for r in _data_rows(ws)) == 11
+    assert summed["采样点设置"] == {_column(ws, h) for h in ["采样台（个）", "其中上午（台）", "其中下午（台）", "其中晚间（台）",
+                                                      "覆盖网格（个）", "计划采样量（人次）", "采样能力（人次）",
+                                                      "采样管（管）", "采样人员（人次）", "扫码登记员（人次）"]}
 
 
 def test_sheets_read_back_with_pandas_equal_the_frames(book, instance, plan):
@@ -197,6 +211,7 @@ def test_sheets_read_back_with_pandas_equal_the_frames(book, instance, plan):
     for name in ZH_SHEETS[1:]:
         frame = frames[name]
         back = pd.read_excel(book, sheet_name=name, header=2, dtype=object).iloc[: len(frame)]
+        back.columns = [c.replace("\n", "") for c in back.columns]
         assert list(back.columns) == list(frame.columns)
         for column in frame.columns:
             expect = [None if pd.isna(v) or v == "" else v for v in frame[column]]
@@ -240,7 +255,7 @@ def test_frames_match_the_plan(instance, plan):
     values = dict(zip(summary["指标"], summary["数值"]))
     units = dict(zip(summary["指标"], summary["单位"]))
     assert values["设置核酸采样点"] == 3 and values["求解状态"] == "最优（已证明）" and values["随机种子"] == 7
-    assert values["结果可复现"] == "是" and values["实例校验码（SHA-256）"] == "ab" * 32
+    assert values["结果可复现"] == "是" and values["实例校验码（SHA-256）"] == "ab" * 8
     assert values["采样覆盖率"] == 97.39 and units["采样覆盖率"] == "%"
     assert values["cost of fuel"] == 10 and units["cost of fuel"] == "元"  # unknown key: unit from its suffix
     assert values["人员工时费用"] == 28500 and units["人员工时费用"] == "元"
@@ -279,11 +294,11 @@ def test_shortage_total_counts_the_items(book):
 
 def test_layout_details(book):
     ws = openpyxl.load_workbook(book)["网格分配"]
-    people = next(c for c in range(1, ws.max_column + 1) if ws.cell(3, c).value == "应采人数（人）")
+    people = _column(ws, "应采人数（人）")
     cell = ws.cell(4, people)
     assert cell.number_format == "#,##0" and cell.alignment.horizontal == "right"
-    site_col = openpyxl.utils.get_column_letter(
-        next(c for c in range(1, ws.max_column + 1) if ws.cell(3, c).value == "指定采样点"))
+    assert ws.cell(3, people).value == "应采人数\n（人）"  # a narrow column puts the unit on its own line
+    site_col = openpyxl.utils.get_column_letter(_column(ws, "指定采样点"))
     assert ws.column_dimensions[site_col].width >= display_width("城关镇文化广场")
     roster = openpyxl.load_workbook(book)["人员排班"]
     assert roster["C4"].value == "2022-11-28" and roster["C4"].data_type == "s"  # dates stay text
@@ -329,6 +344,5 @@ def test_libreoffice_opens_and_computes_the_totals(book, tmp_path):
     assert wb.sheetnames == ZH_SHEETS
     ws = wb["采样点设置"]
     total = _data_rows(ws)[-1] + 1
-    desks = next(c for c in range(1, ws.max_column + 1) if ws.cell(3, c).value == "采样台（个）")
-    assert ws.cell(total, desks).value == 11
+    assert ws.cell(total, _column(ws, "采样台（个）")).value == 11
     assert wb["缺口"]["D5"].value == 1
