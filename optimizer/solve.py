@@ -22,9 +22,9 @@ from models.config import SolveConfig
 from models.instance import Instance
 from models.io import instance_hash
 from models.plan import Plan, SolveMeta
-from optimizer import sampling
 from optimizer.context import TIERS, BuildContext
 from optimizer.kpis import plan_kpis
+from optimizer.modules import MODULES
 
 log = logging.getLogger(__name__)
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
@@ -112,7 +112,7 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
     config = config or SolveConfig()
     t0 = time.perf_counter()
     ctx = BuildContext.new(instance)
-    sampling_vars = sampling.build(ctx)
+    built = [(section, module, module.build(ctx)) for section, module in MODULES]
     ctx.pool.add_one_block_per_day()
     ctx.add_term("cost", "staff.hours", ctx.pool.staff_hours_cost())
     log.info("model built in %.1f s: %d variables, %d constraints", time.perf_counter() - t0,
@@ -147,8 +147,13 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
 
     terms = {name: float(solver.value(e)) if not isinstance(e, int) else float(e)
              for tier in TIERS for name, e in sorted(ctx.terms[tier].items())}
-    section, roster, shortages = sampling.extract(ctx, sampling_vars, solver, ctx.pool.extract(solver)) \
-        if sampling_vars else (None, [], [])
+    staffing = ctx.pool.extract(solver)
+    sections, roster, shortages = {}, [], []
+    for name, module, mvars in built:
+        if mvars is not None:
+            sections[name], rows, lines = module.extract(ctx, mvars, solver, staffing)
+            roster += rows
+            shortages += lines
     last = tiers[-1]
     meta = SolveMeta(
         status=status, objective=last.value, best_bound=last.bound, gap=last.gap, objective_terms=terms,
@@ -158,9 +163,7 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
         time_limit_s=config.time_limit_s, wall_seconds=round(wall, 3), versions=_versions(),
         instance_hash=instance_hash(instance))
     plan = Plan(instance=instance.name, plan_date=instance.plan_date.isoformat(), roster=roster,
-                shortages=shortages, meta=meta)
-    if section is not None:
-        plan.sampling = section
+                shortages=shortages, meta=meta, **sections)
     plan.kpis = plan_kpis(instance, plan)
     return SolveResult(status, plan, terms, last.bound, last.gap, wall, config.seed, config.workers, config, tiers)
 

@@ -42,7 +42,8 @@ def test_scarce_staff_serve_critical_grids_first(tiny):
 
 
 def test_enough_staff_serves_everyone_and_cost_is_minimal(tiny):
-    for k in range(9, 15):
+    # 5 desk-shifts need 10 medical + 5 registrars = 15 people, one block each: 8 + 7.
+    for k in range(9, 16):
         tiny["staff"].append({"id": f"P{k}", "name": f"员工{k}", "skills": ["sampler", "registrar"],
                               "home_township": "T2", "hours_per_day": 10})
     inst, result = run(tiny)
