@@ -1,6 +1,7 @@
 """The output schema: tomorrow's dispatch plan, its shortages, KPIs and solve metadata.
 
-A section per allocation. Sections whose modules are not built yet are empty lists of
+A section per allocation, each in its own file (models/plan_<module>.py) so modules grow
+independently. Sections whose modules are not built yet are empty lists of
 their (already defined) row types, so exporters and `verify` can be written against them.
 """
 
@@ -8,7 +9,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from models.common import Count, Id, IsolationCategory, Strict
+from models.common import Count, Id, Strict
+from models.plan_isolation import IsolationSection
+from models.plan_roads import RoadSection
+from models.plan_supply import SupplySection
+from models.plan_tracing import TracingSection
 
 Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "MODEL_INVALID"]
 Module = Literal["sampling", "tracing", "isolation", "roads", "supply", "staff"]
@@ -69,57 +74,6 @@ class RosterEntry(Strict):
     start_hour: float = Field(description="Start, hours from 00:00 of the day")
     end_hour: float = Field(description="End, hours from 00:00 of the day")
     travel_min: float = Field(default=0, description="One-way travel from home (min)")
-
-
-class TracingAssignment(Strict):
-    case: Id
-    township: Id
-    members: list[Id] = []
-    start_hour: float = 0
-    core_due_hour: float = 0
-    report_due_hour: float = 0
-    end_hour: float = 0
-    lateness_hours: float = 0
-
-
-class TracingSection(Strict):
-    assignments: list[TracingAssignment] = []
-
-
-class IsolationPlacement(Strict):
-    cohort: Id
-    site: Id
-    category: IsolationCategory
-    people: Count
-    admit_day: Count
-    release_day: Count
-
-
-class IsolationSection(Strict):
-    placements: list[IsolationPlacement] = []
-    activated_sites: list[Id] = []
-
-
-class ArcStatus(Strict):
-    arc: Id
-    status: Literal["open", "checkpoint", "closed"]
-    reason: str = ""
-
-
-class RoadSection(Strict):
-    arcs: list[ArcStatus] = []
-
-
-class Shipment(Strict):
-    source: Id
-    destination: Id
-    commodity: Id
-    quantity: Count
-    day: Count = 0
-
-
-class SupplySection(Strict):
-    shipments: list[Shipment] = []
 
 
 class Shortage(Strict):

@@ -91,6 +91,8 @@ class StaffPool:
         self._use: dict[tuple[int, Block], cp_model.IntVar] = {}
         self._blocks: dict[Block, list[int]] = {}
         self._supply: dict[Block, cp_model.LinearExprT] = {}
+        self._busy: dict[tuple[str, int], cp_model.IntVar] = {}  # (person, day) -> on a personal duty
+        self._group_of = {p.id: k for k, g in enumerate(self.groups) for p in g.members}
 
     @staticmethod
     def _make_groups(instance: Instance) -> list[StaffGroup]:
@@ -125,11 +127,31 @@ class StaffPool:
         """People who could take this block if nobody else needed them (for diagnostics)."""
         return sum(len(g.members) for g in self.groups if block_fits(self.instance, g, block))
 
+    def person_busy(self, person_id: str, day: int) -> cp_model.IntVar | None:
+        """Boolean: this person is on a personal duty that day (tracing teams name people).
+
+        A module that assigns named people links its assignments to this variable; the pool
+        then keeps that person out of every counted block of the day. None if the person is
+        not available that day (day off, closed loop).
+        """
+        k = self._group_of.get(person_id)
+        if k is None or day >= self.groups[k].days_left:
+            return None
+        if (person_id, day) not in self._busy:
+            self._busy[person_id, day] = self.model.new_bool_var(f"busy[{person_id},{day}]")
+        return self._busy[person_id, day]
+
+    def closed_loop(self, site_id: str) -> list[StaffMember]:
+        """People in the closed-loop rotation of an isolation site (no other duty)."""
+        return [p for p in sorted(self.instance.staff, key=lambda s: s.id) if p.closed_loop_site == site_id]
+
     def add_one_block_per_day(self) -> None:
         """Hard: a person takes at most one duty block a day (never two places at once)."""
         by_group_day: dict[tuple[int, int], list] = defaultdict(list)
         for (k, b), v in self._use.items():
             by_group_day[k, b.day].append(v)
+        for (pid, day), v in self._busy.items():
+            by_group_day[self._group_of[pid], day].append(v)
         for (k, _day), vs in sorted(by_group_day.items()):
             self.model.add(sum(vs) <= len(self.groups[k].members))
 
@@ -148,13 +170,15 @@ class StaffPool:
 
     def extract(self, solver: cp_model.CpSolver) -> dict[Block, list[tuple[StaffMember, float]]]:
         """People per block with their one-way travel (min), filled in id order per group."""
-        next_free: dict[tuple[int, int], int] = defaultdict(int)  # (group, day) -> next member
+        busy = {key for key, v in self._busy.items() if solver.value(v)}
+        free = {(k, day): [p for p in g.members if (p.id, day) not in busy]
+                for k, g in enumerate(self.groups) for day in {b.day for (_, b) in self._use}}
+        next_free: dict[tuple[int, int], int] = defaultdict(int)  # (group, day) -> next free member
         out: dict[Block, list[tuple[StaffMember, float]]] = defaultdict(list)
         for (k, b), v in sorted(self._use.items(), key=lambda kv: (kv[0][1], kv[0][0])):
             n = solver.value(v)
-            g = self.groups[k]
-            travel = staff_travel_min(self.instance, g.home, b.township)
+            travel = staff_travel_min(self.instance, self.groups[k].home, b.township)
             first = next_free[k, b.day]
-            out[b].extend((p, travel) for p in g.members[first: first + n])
+            out[b].extend((p, travel) for p in free[k, b.day][first: first + n])
             next_free[k, b.day] = first + n
         return out
