@@ -128,8 +128,13 @@ class TracingPolicy(Strict):
     full_report_hours: PositiveInt = Field(default=24, description="Full report due after the report (h)")
     interview_min_per_case: PositiveInt = Field(default=90, description="Interview time per case (min)")
     notify_min_per_contact: PositiveInt = Field(default=10, description="Notification time per contact (min)")
-    lending_penalty: Count = Field(default=500, description="Cost of lending a team across townships (yuan)")
+    lending_penalty: Count = Field(
+        default=500, description="Cost of lending one investigator to a township other than home, per day (yuan)")
     on_call_teams: Count = Field(default=1, description="Teams on call in every hour of the day")
+    shift_hours: PositiveInt = Field(
+        default=8, le=24, description="Length of an on-call and IT-support shift; shifts start at 00:00 (h)")
+    it_cases_per_shift: PositiveInt = Field(
+        default=8, description="Cases one IT (big-data) supporter backs in a shift, counted at their start (cases)")
 
 
 class IsolationPolicy(Strict):
