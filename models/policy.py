@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from models.common import Count, NonNegFloat, PositiveInt, Strict
+from models.common import Count, NonNegFloat, Point, PositiveInt, Strict
 
 Edition = Literal["edition8", "edition9", "twenty-measures"]
 PRESETS: tuple[str, ...] = Edition.__args__  # type: ignore[attr-defined]
@@ -151,7 +151,23 @@ class IsolationPolicy(Strict):
         description="Share of a reserve site's rooms usable d days after activation (Henan practice)")
     no_mix: list[list[str]] = Field(
         default=[["close_contact", "inbound"]],
-        description="Category pairs that must not share a site")
+        description="Category pairs that must not share a site on the same day")
+    doctors_per_50: Count = Field(
+        default=2, description="Of medical_per_50, doctors; the rest are nurses (Zhengzhou: 2 + 2)")
+    nonmedical_roles: list[str] = Field(
+        default=["registrar", "checkpoint_guard", "delivery", "driver"], min_length=1,
+        description="Duty roles whose holders may do a site's non-medical work; the pool tops up with the first")
+    transfer_speed_kmh: NonNegFloat = Field(default=40.0, description="Closed-loop transfer bus speed (km/h)")
+    transfer_detour: NonNegFloat = Field(default=1.3, description="Road distance ÷ straight-line distance")
+    max_transfer_min: PositiveInt = Field(default=60, description="Longest one-way closed-loop transfer (min)")
+    transfer_turnaround_min: Count = Field(
+        default=30, description="Loading, hand-over and disinfection per trip (min)")
+    transfer_start_hour: int = Field(default=8, ge=0, le=23, description="Buses start their first trip at (h)")
+    transfer_cost_per_person_km: Count = Field(default=2, description="Cost of moving one person one km (yuan)")
+    split_penalty: Count = Field(
+        default=2000, description="Cost of splitting a cohort over one more site (yuan-equivalent)")
+    port_locations: dict[str, Point] = Field(
+        default={}, description="Pick-up point of each port of entry (km); omitted: the centre of the townships")
 
 
 class SupplyPolicy(Strict):
