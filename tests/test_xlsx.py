@@ -158,8 +158,8 @@ def test_frame_of_every_sheet(book):
     wb = openpyxl.load_workbook(book)
     for ws in wb.worksheets:
         ncols = max(c for c in range(1, ws.max_column + 1) if ws.cell(3, c).value is not None)
-        assert f"A1:{openpyxl.utils.get_column_letter(ncols)}1" in {str(r) for r in ws.merged_cells.ranges} \
-            or ws.max_column > ncols  # summary: the title spans its widest table
+        last = openpyxl.utils.get_column_letter(ws.max_column)  # the summary's widest table is Part B
+        assert f"A1:{last}1" in {str(r) for r in ws.merged_cells.ranges}
         assert ws["A1"].font.b and ws["A1"].font.sz > 12
         assert ws["A1"].value.startswith("清河县疫情防控指挥部资源调度方案——")
         assert ws["A2"].value == "制表单位：清河县疫情防控指挥部办公室"
@@ -297,6 +297,8 @@ def test_layout_details(book):
     people = _column(ws, "应采人数（人）")
     cell = ws.cell(4, people)
     assert cell.number_format == "#,##0" and cell.alignment.horizontal == "right"
+    assert cell.border.left.style == "thin" and ws.cell(4, 2).alignment.horizontal == "left"
+    assert ws.cell(4, 1).alignment.horizontal == "center" and ws.cell(4, 1).number_format == "General"
     assert ws.cell(3, people).value == "应采人数\n（人）"  # a narrow column puts the unit on its own line
     site_col = openpyxl.utils.get_column_letter(_column(ws, "指定采样点"))
     assert ws.column_dimensions[site_col].width >= display_width("城关镇文化广场")
