@@ -1,0 +1,216 @@
+"""Tracing (流调, DOMAIN.md §2): a team for every case within its deadlines, and the rota.
+
+Cases go to named investigators: one CDC epidemiologist and one police officer per case
+(三公联动), each chosen by the generalized-assignment core (`optimizer.assignment`, the model
+the GAP benchmarks run through) with the investigator's duty minutes as capacity. On top of
+it, per person: interval variables that never overlap, one duty township for the day (no
+travel between cases; travel from home counts against the hours), a duty span within the
+hours per day that starts after the minimum rest, and `pool.person_busy` so the pool keeps
+that person out of every counted block of the day. IT support, the on-call rota and the
+deadlines are in `tracing_rota` and `tracing_rules`.
+
+Time unit: minutes from 00:00 of day 0. Objective terms:
+- critical `tracing.late_hours`: hours late per deadline, rounded up, summed over cases
+  (`tracing.on_call_gap_hours` from the rota);
+- routine `tracing.late_minutes`: the same lateness in minutes, so a case is not left
+  59 minutes late when one would do;
+- cost `tracing.lending` (an investigator working outside the home township, per day) and
+  `tracing.staff_hours` (duty span plus travel, at the staff hourly cost).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from models.instance import StaffMember, TracingCase
+from optimizer.context import BuildContext
+from optimizer.tracing_assign import Candidate, assign_role, candidates
+from optimizer.tracing_rota import add_it_support, add_on_call_rota
+from optimizer.tracing_rules import (
+    DAY_END,
+    ROLES,
+    core_due_min,
+    core_info_offset_min,
+    earliest_start_min,
+    has_tracing,
+    report_due_min,
+    shifts,
+    workload_min,
+)
+
+
+@dataclass
+class PersonVars:
+    person: StaffMember
+    roles: list[str]
+    duty: dict  # township -> Duty
+    base: dict[str, cp_model.IntVar]  # township -> works there today
+    span_start: cp_model.IntVar
+    span_end: cp_model.IntVar
+    cases: list[tuple[int, str, cp_model.IntVar]] = field(default_factory=list)  # (case, role, assigned)
+
+
+@dataclass
+class TracingVars:
+    cases: list[TracingCase]
+    work: list[int]
+    start: list[cp_model.LinearExprT]
+    traced: list[cp_model.LinearExprT]
+    assign: dict[str, dict[tuple[int, str], cp_model.IntVar]]  # role -> (case, person) -> assigned
+    people: dict[str, PersonVars]
+    shifts: list[tuple[int, int]]
+    on_call: dict
+    on_call_gap: list
+    it: dict
+    it_hub: dict
+    starts_in: dict
+    late: dict[str, list]  # core_h, report_h
+
+
+def build(ctx: BuildContext) -> TracingVars | None:
+    """Add the tracing module to the shared model; None for an instance without tracing (no
+    cases, and no one who could trace or no on-call rota asked for)."""
+    inst, model = ctx.instance, ctx.model
+    cases = sorted(inst.cases, key=lambda c: c.id)
+    if not has_tracing(inst):
+        return None
+    work = [workload_min(inst, c) for c in cases]
+    cands = {role: candidates(ctx, cases, work, role) for role in ROLES}
+    window = [(earliest_start_min(c), DAY_END - w) for c, w in zip(cases, work)]
+
+    traced: list[cp_model.LinearExprT] = []
+    start: list[cp_model.LinearExprT] = []
+    assign: dict[str, dict] = {}
+    untraced = assign_role(ctx, "epidemiologist", cases, work, window, cands["epidemiologist"], None, assign)
+    assign_role(ctx, "police", cases, work, window, cands["police"], untraced, assign)
+    for i, c in enumerate(cases):
+        lo, hi = window[i]
+        if isinstance(untraced[i], int) and untraced[i] == 1:
+            traced.append(0)
+            start.append(DAY_END)
+            continue
+        s = model.new_int_var(min(lo, DAY_END), DAY_END, f"start[{c.id}]")
+        model.add(s <= hi).only_enforce_if(untraced[i].Not())
+        model.add(s == DAY_END).only_enforce_if(untraced[i])
+        traced.append(1 - untraced[i])
+        start.append(s)
+    people = _add_people(ctx, cases, work, start, cands, assign)
+    sh = shifts(inst)
+    starts_in, it, hubs = add_it_support(ctx, cases, sh, start, traced, window)
+    on_call, gaps = add_on_call_rota(ctx, sh)
+    late = _add_lateness(ctx, cases, work, start)
+    _add_costs(ctx, people)
+    return TracingVars(cases, work, start, traced, assign, people, sh, on_call, gaps, it, hubs, starts_in, late)
+
+
+def _add_people(ctx: BuildContext, cases, work, start, cands: dict[str, list[Candidate]], assign
+                ) -> dict[str, PersonVars]:
+    """Hard, per investigator: no two cases at once, one duty township a day, the duty span
+    (first start to last end) plus travel both ways within the hours per day, no start before
+    the minimum rest has passed; the pool counts the person busy for the day."""
+    model, pool = ctx.model, ctx.pool
+    people: dict[str, PersonVars] = {}
+    for role in ROLES:
+        for cand in cands[role]:
+            p = cand.person
+            pv = people.get(p.id)
+            if pv is None:
+                earliest = min(d.earliest for d in cand.duty.values())
+                pv = people[p.id] = PersonVars(
+                    p, [], {}, {}, model.new_int_var(earliest, DAY_END, f"duty_start[{p.id}]"),
+                    model.new_int_var(earliest, DAY_END, f"duty_end[{p.id}]"))
+            pv.roles.append(role)
+            pv.duty.update(cand.duty)
+    for (role, table) in assign.items():
+        for (i, pid), x in table.items():
+            people[pid].cases.append((i, role, x))
+    for pid, pv in sorted(people.items()):
+        if not pv.cases:
+            continue
+        by_town: dict[str, list] = defaultdict(list)
+        intervals = []
+        for i, role, x in pv.cases:
+            by_town[cases[i].township].append(x)
+            intervals.append(model.new_optional_fixed_size_interval_var(
+                start[i], work[i], x, f"trace[{cases[i].id},{pid},{role}]"))
+            model.add(pv.span_start <= start[i]).only_enforce_if(x)
+            model.add(pv.span_end >= start[i] + work[i]).only_enforce_if(x)
+        if len(intervals) > 1:
+            model.add_no_overlap(intervals)
+        for t, xs in sorted(by_town.items()):
+            b = pv.base[t] = model.new_bool_var(f"based[{pid},{t}]")
+            for x in xs:
+                model.add_implication(x, b)
+            model.add(b <= sum(xs))
+        model.add_at_most_one(pv.base.values())
+        busy = pool.person_busy(pid, 0)
+        model.add(busy == sum(pv.base.values()))
+        travel_both = sum(2 * pv.duty[t].travel * b for t, b in pv.base.items())
+        model.add(pv.span_end - pv.span_start + travel_both <= pv.person.hours_per_day * 60)
+        model.add(pv.span_end >= pv.span_start)
+    _break_symmetry(ctx, people, work)
+    return people
+
+
+def _break_symmetry(ctx: BuildContext, people: dict[str, PersonVars], work: list[int]) -> None:
+    """Interchangeable people (one pool group) are used in id order, the busiest first."""
+    by_group: dict[tuple, list[PersonVars]] = defaultdict(list)
+    for g in ctx.pool.groups:
+        for p in g.members:
+            if p.id in people and people[p.id].cases:
+                pv = people[p.id]
+                key = (g.key, tuple(pv.roles), tuple(sorted(pv.duty)))
+                by_group[key].append(pv)
+    for pvs in by_group.values():
+        loads = [sum(work[i] * x for i, _, x in pv.cases) for pv in pvs]
+        for a, b in zip(loads, loads[1:]):
+            ctx.model.add(a >= b)
+
+
+def _add_lateness(ctx: BuildContext, cases, work, start) -> dict[str, list]:
+    """Soft (critical): hours late per deadline, rounded up; (routine) the same in minutes.
+    A case not traced today counts as started at 24:00."""
+    inst, model = ctx.instance, ctx.model
+    offset = core_info_offset_min(inst)
+    hours, minutes = [], []
+    late: dict[str, list] = {"core": [], "report": []}
+    for i, c in enumerate(cases):
+        for kind, done, due in (("core", start[i] + offset, core_due_min(inst, c)),
+                                ("report", start[i] + work[i], report_due_min(inst, c))):
+            worst = max(0, DAY_END + (offset if kind == "core" else work[i]) - due)
+            m = model.new_int_var(0, worst, f"late_min[{c.id},{kind}]")
+            h = model.new_int_var(0, -(-worst // 60), f"late_h[{c.id},{kind}]")
+            model.add(m >= done - due)
+            model.add(60 * h >= m)
+            hours.append(h)
+            minutes.append(m)
+            late[kind].append(h)
+    ctx.add_term("critical", "tracing.late_hours", sum(hours))
+    ctx.add_term("routine", "tracing.late_minutes", sum(minutes))
+    return late
+
+
+def _add_costs(ctx: BuildContext, people: dict[str, PersonVars]) -> None:
+    """Soft (cost): lending investigators outside their home township; their duty hours."""
+    model = ctx.model
+    pol = ctx.instance.policy
+    lent, hours = [], []
+    for pid, pv in sorted(people.items()):
+        if not pv.base:
+            continue
+        lent += [b for t, b in pv.base.items() if t != pv.person.home_township]
+        minutes = pv.span_end - pv.span_start + sum(2 * pv.duty[t].travel * b for t, b in pv.base.items())
+        top = pol.staff.hour_cost * pv.person.hours_per_day
+        c = model.new_int_var(0, top, f"tracing_cost[{pid}]")
+        model.add(60 * c >= pol.staff.hour_cost * minutes)
+        hours.append(c)
+    ctx.add_term("cost", "tracing.lending", pol.tracing.lending_penalty * sum(lent))
+    ctx.add_term("cost", "tracing.staff_hours", sum(hours))
+
+
+from optimizer.tracing_extract import extract
+
+__all__ = ["TracingVars", "build", "extract"]
