@@ -5,8 +5,9 @@ terms to the shared model) and `extract(ctx, vars, solver, staffing) -> (section
 shortages)`. Adding an allocation is one line here plus its checks in optimizer/validate.py.
 """
 
-from optimizer import sampling
+from optimizer import sampling, tracing
 
 MODULES = (
     ("sampling", sampling),
+    ("tracing", tracing),
 )
