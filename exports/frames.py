@@ -103,9 +103,10 @@ SHEET_BUILDERS: list[tuple[int, str, SheetBuilder]] = []
 
 
 def sheet(key: str, order: int) -> Callable[[SheetBuilder], SheetBuilder]:
-    """Register a sheet builder; sheets appear in `order`."""
+    """Register a sheet builder; sheets appear in `order`. A key registered again is replaced."""
 
     def register(fn: SheetBuilder) -> SheetBuilder:
+        SHEET_BUILDERS[:] = [entry for entry in SHEET_BUILDERS if entry[1] != key]
         SHEET_BUILDERS.append((order, key, fn))
         SHEET_BUILDERS.sort(key=lambda entry: entry[0])
         return fn

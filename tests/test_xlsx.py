@@ -286,6 +286,33 @@ def test_empty_sections_give_no_sheet_and_shortages_say_none(tmp_path, instance,
     assert plan_frames(instance, bare)["缺口"].empty
 
 
+def test_missing_values_and_county_wide_shortages(tmp_path, instance, plan):
+    """A solve without objective or bound, a grid without a site, a shortage of no township."""
+    grids = plan.sampling.grids + [plan.sampling.grids[0].model_copy(
+        update={"grid": "G1", "site": None, "served": 0, "walk_min": None, "tubes": 0})]
+    shortages = plan.shortages + [plan.shortages[0].model_copy(
+        update={"tier": "routine", "township": None, "entity": None, "quantity": 2.5, "unit": "lab-days",
+                "what": "检测能力不足", "binding_resource": "labs: none returns results within 12 h"})]
+    meta = plan.meta.model_copy(update={"status": "UNKNOWN", "objective": None, "best_bound": None, "gap": None,
+                                        "tiers": [], "objective_terms": {}})
+    odd = plan.model_copy(update={"sampling": plan.sampling.model_copy(update={"grids": grids}),
+                                  "shortages": shortages, "meta": meta, "kpis": {}})
+    frames = plan_frames(instance, odd)
+    assert frames["网格分配"].iloc[0][["网格编号", "指定采样点", "备注"]].tolist() == ["G1", "", "未安排采样点"]
+    assert pd.isna(frames["网格分配"].iloc[0]["步行时间（分钟）"])
+    row = frames["缺口"].iloc[1]
+    assert row[["缺口等级", "乡镇（街道）", "缺口数量", "单位", "制约资源"]].tolist() == \
+        ["常规", "（不分乡镇）", 2.5, "lab-days", "检测机构：无一能在12小时内出结果"]
+    townships = frames["总表（分乡镇）"]
+    assert townships["乡镇（街道）"].tolist() == ["城关镇", "石门乡", "（不分乡镇）"]
+    assert townships["缺口（项）"].tolist() == [0, 1, 1]
+    values = dict(zip(frames["总表"]["指标"], frames["总表"]["数值"]))
+    assert values["求解状态"] == "限时内未求得方案" and values["目标值"] is None
+    path = tmp_path / "odd.xlsx"
+    write_workbook(instance, odd, path, lang="en")
+    assert openpyxl.load_workbook(path)["Shortages"]["F5"].number_format == "#,##0.0#"
+
+
 def test_shortage_total_counts_the_items(book):
     ws = openpyxl.load_workbook(book)["缺口"]
     assert ws["A5"].value == "合计" and ws["D5"].value == "=COUNTA(D4:D4)"
