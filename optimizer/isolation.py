@@ -1,0 +1,212 @@
+"""Isolation rooms (DOMAIN.md §3): every cohort housed over a multi-day horizon.
+
+Cohorts arriving on the same day from the same pick-up point in the same category are
+interchangeable for rooms, transfers and staff, so the model decides integer rooms per
+(arrival group, site) — never per person — and `isolation_extract` hands the rooms to the
+cohorts afterwards, keeping each whole where the rooms allow. Cohorts with carers stay
+groups of their own, with an integer of carer pairs (two people, one room) per site.
+
+Rules added here: every group housed or declared short; room balance per site and day with
+current occupants; reserves usable only after activation, lag and ramp-up; categories kept
+apart per site and day; allowed categories and the longest transfer (candidate sites).
+Transfers (`isolation_transfer`) and day-0 site staff (`isolation_staff`) add theirs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from models.instance import Cohort, IsolationSite
+from optimizer.context import BuildContext
+from optimizer.isolation_rules import (
+    always_open, cohorts_in_scope, days_held, horizon, may_house, no_mix_pairs, occupants_on, release_day,
+    transfer_km, usable_rooms,
+)
+
+
+@dataclass
+class Group:
+    """Cohorts the model treats alike: same pick-up point, category and arrival day."""
+
+    origin: str
+    category: str
+    day: int
+    cohorts: list[Cohort]
+    held: range  # days of the horizon the stay holds a room
+    sites: list[int] = field(default_factory=list)  # candidate site indexes
+
+    @property
+    def people(self) -> int:
+        return sum(c.people for c in self.cohorts)
+
+    @property
+    def carers(self) -> int:
+        return sum(c.carers for c in self.cohorts)
+
+    @property
+    def rooms(self) -> int:
+        return self.people - self.carers
+
+    @property
+    def name(self) -> str:
+        return self.cohorts[0].id if self.carers else f"{self.origin}/{self.category}/d{self.day}"
+
+
+@dataclass
+class IsolationVars:
+    sites: list[IsolationSite]
+    groups: list[Group]
+    rooms: dict[tuple[int, int], cp_model.IntVar]  # (group, site) -> rooms taken
+    pairs: dict[tuple[int, int], cp_model.IntVar]  # (group, site) -> carer pairs housed (groups with carers)
+    used: dict[tuple[int, int], cp_model.IntVar]  # (group, site) -> the group sends people there
+    activated: dict[int, cp_model.IntVar]  # reserve site -> activated on day 0
+    staff: object = None  # isolation_staff.SiteStaffVars
+    by_site_day: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # (site, day) -> groups held
+
+    def people(self, g: int, s: int) -> cp_model.LinearExprT:
+        return self.rooms[g, s] + self.pairs[g, s] if (g, s) in self.pairs else self.rooms[g, s]
+
+    def housed(self, g: int) -> cp_model.LinearExprT:
+        return sum(self.people(g, s) for s in self.groups[g].sites)
+
+    def is_active(self, s: int) -> bool | cp_model.IntVar:
+        return True if always_open(self.sites[s]) else self.activated[s]
+
+
+def make_groups(ctx: BuildContext, sites: list[IsolationSite]) -> list[Group]:
+    """Arrival groups of the cohorts in scope, each with its candidate sites."""
+    inst = ctx.instance
+    keyed: dict[tuple, list[Cohort]] = defaultdict(list)
+    for c in cohorts_in_scope(inst):
+        keyed[(c.origin, c.category, c.day, c.id if c.carers else "")].append(c)
+    groups = []
+    for (origin, category, day, _), cohorts in sorted(keyed.items()):
+        g = Group(origin, category, day, cohorts, days_held(inst, day, release_day(inst, cohorts[0])))
+        g.sites = [s for s, site in enumerate(sites) if may_house(inst, origin, category, site)
+                   and any(usable_rooms(inst, site, d, True) > 0 for d in g.held)]
+        groups.append(g)
+    return groups
+
+
+def build(ctx: BuildContext) -> IsolationVars | None:
+    """Add the isolation module to the shared model; None when no cohort needs a room."""
+    from optimizer.isolation_staff import add_site_staff
+    from optimizer.isolation_transfer import add_transfer_capacity
+
+    inst, model = ctx.instance, ctx.model
+    sites = sorted(inst.isolation_sites, key=lambda s: s.id)
+    groups = make_groups(ctx, sites)
+    if not groups and not any(s.occupants for s in sites):
+        return None
+    rooms, pairs, used = {}, {}, {}
+    for g, grp in enumerate(groups):
+        for s in grp.sites:
+            tag = f"{grp.name}@{sites[s].id}"
+            rooms[g, s] = model.new_int_var(0, grp.rooms, f"rooms[{tag}]")
+            used[g, s] = model.new_bool_var(f"used[{tag}]")
+            if grp.carers:
+                pairs[g, s] = model.new_int_var(0, grp.carers, f"pairs[{tag}]")
+    activated = {s: model.new_bool_var(f"activate[{site.id}]") for s, site in enumerate(sites)
+                 if not always_open(site)}
+    v = IsolationVars(sites, groups, rooms, pairs, used, activated)
+    add_cohort_housing(ctx, v)
+    add_room_balance(ctx, v)
+    add_category_separation(ctx, v)
+    add_transfer_capacity(ctx, v)
+    v.staff = add_site_staff(ctx, v)
+    _add_terms(ctx, v)
+    return v
+
+
+def add_cohort_housing(ctx: BuildContext, v: IsolationVars) -> None:
+    """Hard: a group's rooms go to candidate sites only, at most its rooms in all; a carer shares
+    a room with the person cared for, so carer pairs at a site never exceed its rooms there."""
+    model = ctx.model
+    for g, grp in enumerate(v.groups):
+        model.add(sum(v.rooms[g, s] for s in grp.sites) <= grp.rooms)
+        if grp.carers:
+            model.add(sum(v.pairs[g, s] for s in grp.sites) <= grp.carers)
+        for s in grp.sites:
+            model.add(v.rooms[g, s] <= grp.rooms * v.used[g, s])
+            if grp.carers:
+                model.add(v.pairs[g, s] <= v.rooms[g, s])
+
+
+def add_room_balance(ctx: BuildContext, v: IsolationVars) -> None:
+    """Hard: on every day, current occupants plus placed cohorts fit the site's usable rooms;
+    a reserve's rooms count only once activated, after its lag, by the ready fractions."""
+    inst, model = ctx.instance, ctx.model
+    for g, grp in enumerate(v.groups):
+        for s in grp.sites:
+            for d in grp.held:
+                v.by_site_day.setdefault((s, d), []).append(g)
+    for (s, d), gs in sorted(v.by_site_day.items()):
+        site = v.sites[s]
+        held = sum(occupants_on(site, d).values())
+        placed = sum(v.rooms[g, s] for g in gs)
+        if always_open(site):
+            model.add(placed <= site.rooms - held)
+        else:
+            model.add(placed <= usable_rooms(inst, site, d, True) * v.activated[s])
+
+
+def add_category_separation(ctx: BuildContext, v: IsolationVars) -> None:
+    """Hard: categories that must be kept apart (default close contacts and inbound travellers)
+    never share a site on the same day, current occupants included."""
+    model = ctx.model
+    present: dict[tuple[int, str, int], cp_model.IntVar] = {}
+
+    def presence(s: int, category: str, d: int):
+        """1 if occupants of the category are there, a boolean if groups may be, else 0."""
+        if occupants_on(v.sites[s], d).get(category):
+            return 1
+        gs = [g for g in v.by_site_day.get((s, d), []) if v.groups[g].category == category]
+        if not gs:
+            return 0
+        if (s, category, d) not in present:
+            m = present[s, category, d] = model.new_bool_var(f"present[{v.sites[s].id},{category},{d}]")
+            model.add(sum(v.rooms[g, s] for g in gs) <= v.sites[s].rooms * m)
+        return present[s, category, d]
+
+    for a, b in no_mix_pairs(ctx.instance):
+        for s, d in sorted({(s, d) for (s, d) in v.by_site_day}):
+            pa, pb = presence(s, a, d), presence(s, b, d)
+            if isinstance(pa, int) and isinstance(pb, int):
+                continue  # nothing to decide (occupants already mixed is the input's matter)
+            model.add(pa + pb <= 1)
+
+
+def _add_terms(ctx: BuildContext, v: IsolationVars) -> None:
+    """Critical: person-days without a room. Cost: room-days, transfer distance, activations, splits."""
+    inst, model = ctx.instance, ctx.model
+    ip = inst.policy.isolation
+    unhoused, room_cost, transfer, splits = [], [], [], []
+    for g, grp in enumerate(v.groups):
+        unhoused.append(len(grp.held) * (grp.people - v.housed(g)))
+        for s in grp.sites:
+            room_cost.append(v.sites[s].room_cost_per_day * len(grp.held) * v.rooms[g, s])
+            per_person = round(ip.transfer_cost_per_person_km * transfer_km(inst, grp.origin, v.sites[s]))
+            transfer.append(per_person * v.people(g, s))
+        if len(grp.sites) > 1:
+            extra = model.new_int_var(0, len(grp.sites) - 1, f"splits[{grp.name}]")
+            model.add(extra >= sum(v.used[g, s] for s in grp.sites) - 1)
+            splits.append(extra)
+    ctx.add_term("critical", "isolation.unhoused_person_days", sum(unhoused))
+    ctx.add_term("cost", "isolation.rooms", sum(room_cost))
+    ctx.add_term("cost", "isolation.transfer_distance", sum(transfer))
+    ctx.add_term("cost", "isolation.activations",
+                 sum(v.sites[s].activation_cost * a for s, a in sorted(v.activated.items())))
+    ctx.add_term("cost", "isolation.cohort_splits", ip.split_penalty * sum(splits))
+
+
+def extract(ctx: BuildContext, v: IsolationVars, solver: cp_model.CpSolver, staffing: dict):
+    """Read the isolation section, its day-0 roster and its shortage lines from a solution."""
+    from optimizer.isolation_extract import extract_section
+
+    return extract_section(ctx, v, solver, staffing)
+
+
+__all__ = ["Group", "IsolationVars", "build", "extract", "horizon"]
