@@ -393,6 +393,14 @@ _POST_COLLECTIONS = {"sampling": ("sampling_sites", "name"), "isolation": ("isol
 
 def _post_name(ctx: Context, module: str, location: str) -> str:
     """The post as a planner names it: site name, vehicle plate, road section; else the id."""
+    if module == "tracing":  # the tracing module posts people to cases, the on-call rota or IT support
+        if location == "on_call":
+            return L.remark("post_on_call", ctx.lang)
+        if location.startswith("it_support_"):
+            return L.remark("post_it_support", ctx.lang, district=location.removeprefix("it_support_"))
+        if location not in ctx.instance.by_id("isolation_sites"):
+            cases = location.split(",")
+            return L.remark("post_cases", ctx.lang, cases=("、" if ctx.lang == "zh" else ", ").join(cases))
     collection = _POST_COLLECTIONS.get(module)
     if collection and location in ctx.instance.by_id(collection[0]):
         return ctx.name_of(collection[0], location, collection[1])

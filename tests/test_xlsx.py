@@ -238,7 +238,7 @@ def test_frames_match_the_plan(instance, plan):
     # township, then post (C1 before S3), then shift and role
     assert roster["姓名"].tolist() == ["张伟", "李娜", "赵强", "王芳"]
     assert roster["岗位"].tolist() == ["采样", "扫码登记", "公安协查", "采样"]
-    assert roster["工作点位"].tolist() == ["城关镇文化广场", "城关镇文化广场", "C1", "石门村委会"]
+    assert roster["工作点位"].tolist() == ["城关镇文化广场", "城关镇文化广场", "病例C1", "石门村委会"]
     assert roster["日期"].tolist() == ["2022-11-28"] * 4
     assert roster["班次"].tolist() == ["07:00-13:00"] * 2 + ["20:00-次日08:00", "07:00-13:00"]
     assert roster["联系电话"].tolist() == ["13800000001", "", "", "13800000010"]
@@ -331,6 +331,13 @@ def test_layout_details(book):
     assert ws.column_dimensions[site_col].width >= display_width("城关镇文化广场")
     roster = openpyxl.load_workbook(book)["人员排班"]
     assert roster["C4"].value == "2022-11-28" and roster["C4"].data_type == "s"  # dates stay text
+
+
+def test_tracing_posts_in_planner_words(instance, plan):
+    row = plan.roster[3]
+    roster = plan.roster[:3] + [row.model_copy(update={"location": loc}) for loc in ("on_call", "it_support_D1", "C1,C2,+3")]
+    frames = plan_frames(instance, plan.model_copy(update={"roster": roster}))
+    assert set(frames["人员排班"]["工作点位"]) >= {"快反备勤", "大数据支撑（D1）", "病例C1、C2、+3"}
 
 
 def test_helpers():
