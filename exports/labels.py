@@ -220,8 +220,8 @@ NOTES: dict[str, tuple[str, str]] = {
     "site_kinds": ("点位类型：固定＝固定采样点，便民＝便民采样点，流动＝流动采样点，临时＝临时采样点。",
                    "Type: Fixed, Convenience, Mobile or Temporary sampling site."),
     "crew": ("每个采样台每班配采样人员{samplers}人、扫码登记员{registrars}人；每台每小时采样约{rate}人次，排队不超过{wait}分钟。",
-             "Each staffed desk has {samplers} sampler(s) and {registrars} registrar(s) per shift; "
-             "about {rate} people per desk-hour; waits stay under {wait} min."),
+             ("Each staffed desk has {samplers} sampler(s) and {registrars} registrar(s) per shift; "
+             "about {rate} people per desk-hour; waits stay under {wait} min.")),
     "shifts": ("班次：{shifts}。采样人员、扫码登记员按人次计（一人一班为1人次）。",
                "Shifts: {shifts}. Samplers and registrars count person-shifts."),
     "walk": ("步行时间上限：{limits}（按直线距离×{detour}、步速{speed}公里/小时估算）。",
@@ -233,8 +233,8 @@ NOTES: dict[str, tuple[str, str]] = {
     "by_role": ("本表共排班{total}人次，其中{parts}。", "{total} person-shifts in all: {parts}."),
     "phones": ("联系电话仅供工作联系，不得外传。", "Phone numbers are for duty contact only; do not pass them on."),
     "tiers": ("缺口等级：紧急＝关键需求（中高风险区核酸采样、流调、密接隔离、封控区生活和医疗物资）；常规＝其他需求。",
-              "Tier: Critical = critical demand (testing in medium/high-risk areas, tracing, isolating contacts, "
-              "supplies of sealed areas); Routine = other demand."),
+              ("Tier: Critical = critical demand (testing in medium/high-risk areas, tracing, isolating contacts, "
+              "supplies of sealed areas); Routine = other demand.")),
     "binding": ("制约资源：造成缺口的资源或规则，请据此协调调配或报上级支援。",
                 "Binding resource: the resource or rule that causes the shortage; use it to request help."),
 }

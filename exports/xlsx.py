@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 import math
 import re
-from copy import copy
 import unicodedata
+from copy import copy
 from datetime import timedelta
 from numbers import Number
 from pathlib import Path
@@ -101,7 +101,7 @@ def _shown(value: object) -> str:
     return f"{value:,.0f}" if _number_format(value) == "#,##0" else f"{value:,.2f}"
 
 
-def _write_sheet(ws: Worksheet, instance: Instance, sheet: Sheet, lang: str, styles: "_CellStyles") -> None:
+def _write_sheet(ws: Worksheet, instance: Instance, sheet: Sheet, lang: str, styles: _CellStyles) -> None:
     body, title_font = FONTS[lang]
     ncols = max(2, *(len(t.frame.columns) for t in sheet.tables))
     widths = _column_widths(sheet.tables, ncols)
@@ -153,7 +153,7 @@ def _write_sheet(ws: Worksheet, instance: Instance, sheet: Sheet, lang: str, sty
 
 
 def _write_table(ws: Worksheet, table: Table, header_row: int, widths: list[float], body: str,
-                 styles: "_CellStyles") -> int:
+                 styles: _CellStyles) -> int:
     """Header and data rows; returns the last data row (the header row when empty)."""
     frame = table.frame
     header_font = Font(name=body, bold=True)

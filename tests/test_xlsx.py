@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import date
 
 import openpyxl
 import pandas as pd
