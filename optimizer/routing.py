@@ -174,13 +174,15 @@ class RoutingResult:
         return self.status in (FEASIBLE, OPTIMAL)
 
 
-def solve_routes(problem: RoutingProblem, *, time_limit: float, seed: int = 0,
+def solve_routes(problem: RoutingProblem, *, time_limit: float, seed: int = 0, workers: int = 1,
                  max_iterations: int | None = None) -> RoutingResult:
     """Route every client within capacity, shift, time window and cold-chain rules at least travel.
 
-    Stops at ``time_limit`` seconds, or earlier after ``max_iterations`` search iterations.
-    The same seed and iteration budget give the same routes on any machine; with a time
-    limit alone the result depends on how far the search got, as with any anytime search.
+    Stops at ``time_limit`` seconds (wall clock), or earlier after ``max_iterations`` search
+    iterations. ``workers`` > 1 runs that many independent searches at once (seeds seed,
+    seed+1, ...; one core each) and keeps the best valid route set, the lowest seed on ties.
+    The same seed, workers and iteration budget give the same routes on any machine; with
+    a time limit alone the result depends on how far the search got, as with any anytime search.
     """
     from optimizer import routing_pyvrp  # imported late: PyVRP loads only when routes are solved
 
@@ -191,13 +193,29 @@ def solve_routes(problem: RoutingProblem, *, time_limit: float, seed: int = 0,
         return _result(problem, INFEASIBLE, [], [], start, message=reason)
     if problem.num_clients == 0:
         return _result(problem, OPTIMAL, [], [], start)
-    routes, types = routing_pyvrp.solve(problem, time_limit=time_limit, seed=seed, max_iterations=max_iterations)
-    violations = routing_check.violations(problem, routes, types)
+    if workers <= 1:
+        found = [routing_pyvrp.solve(problem, time_limit=time_limit, seed=seed, max_iterations=max_iterations)]
+    else:
+        found = routing_pyvrp.solve_many(problem, time_limit=max(0.0, time_limit - (time.perf_counter() - start)),
+                                         seeds=[seed + w for w in range(workers)], max_iterations=max_iterations)
+    routes, types, violations = _best(problem, found)
     status = FEASIBLE if not violations else INFEASIBLE
     if violations:
         log.warning("routing %s: best routes break %d rule(s), first: %s", problem.name, len(violations), violations[0])
     return _result(problem, status, routes, types, start, violations=violations,
                    message="" if not violations else "no route set met every rule within the time limit")
+
+
+def _best(problem: RoutingProblem, found: list[tuple[list[list[int]], list[int]]]):
+    """The route set with fewest broken rules, then least travel plus fixed cost; first found on ties."""
+    best = None
+    for routes, types in found:
+        broken = routing_check.violations(problem, routes, types)
+        cost = sum(routing_check.route_stats(problem, r).travel for r in routes)
+        cost += sum(problem.vehicles[t].fixed_cost for t in types)
+        if best is None or (len(broken), cost) < best[0]:
+            best = ((len(broken), cost), routes, types, broken)
+    return best[1], best[2], best[3]
 
 
 def _result(problem: RoutingProblem, status: str, routes: list[list[int]], types: list[int], start: float,

@@ -8,6 +8,9 @@ travel matrix passes through unchanged and PyVRP client j is the problem's node 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -96,18 +99,61 @@ def decode(solution, keep: list[int]) -> tuple[list[list[int]], list[int]]:
     return routes, types
 
 
+class _Deadline:
+    """Stop once the wall-clock budget given at construction is spent.
+
+    PyVRP's MaxRuntime starts its clock at the first iteration, after the data is built and
+    the first solution is improved; counting from here keeps the whole call within the limit.
+    """
+
+    def __init__(self, seconds: float):
+        self._end = time.perf_counter() + max(0.0, float(seconds))
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.perf_counter() >= self._end
+
+
 def solve(problem: RoutingProblem, *, time_limit: float, seed: int,
           max_iterations: int | None) -> tuple[list[list[int]], list[int]]:
     """Best routes PyVRP finds within the time limit (and iteration budget, when given)."""
+    criteria = [_Deadline(time_limit)]  # first: the import below can take a second on a busy machine
     from pyvrp import solve as pyvrp_solve
-    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+    from pyvrp.stop import MaxIterations, MultipleCriteria
 
     data, keep = build_data(problem)
-    criteria = [MaxRuntime(max(0.0, float(time_limit)))]
     if max_iterations is not None:
         criteria.append(MaxIterations(max_iterations))
     stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
     result = pyvrp_solve(data, stop, seed=seed, collect_stats=False, display=False)
-    log.debug("pyvrp %s: %d iterations, %.2f s, cost %s, feasible %s", problem.name, result.num_iterations,
-              result.runtime, result.cost(), result.is_feasible())
+    log.debug("pyvrp %s seed %d: %d iterations, %.2f s, cost %s, feasible %s", problem.name, seed,
+              result.num_iterations, result.runtime, result.cost(), result.is_feasible())
     return decode(result.best, keep)
+
+
+def _solve_until(problem: RoutingProblem, deadline: float, seed: int, max_iterations: int | None):
+    # Runs in a child process: the deadline is wall-clock, so start-up time counts against it.
+    return solve(problem, time_limit=max(0.0, deadline - time.time()), seed=seed, max_iterations=max_iterations)
+
+
+def solve_many(problem: RoutingProblem, *, time_limit: float, seeds: list[int],
+               max_iterations: int | None) -> list[tuple[list[list[int]], list[int]]]:
+    """One independent search per seed, all at once (one core each), within the same wall time.
+
+    The first seed runs in this process, the others in fresh processes ("spawn": forking a
+    process that may hold solver threads is unsafe). The caller picks the best.
+    """
+    deadline = time.time() + time_limit
+    pool = ProcessPoolExecutor(max_workers=len(seeds) - 1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = [pool.submit(_solve_until, problem, deadline, s, max_iterations) for s in seeds[1:]]
+        found = [solve(problem, time_limit=max(0.0, deadline - time.time()), seed=seeds[0],
+                       max_iterations=max_iterations)]
+        for seed, future in zip(seeds[1:], futures):
+            try:
+                found.append(future.result())
+            except Exception as exc:  # a helper process that cannot start must not lose this process's routes
+                log.warning("routing search with seed %d failed (%s); keeping the others", seed, exc)
+    finally:
+        # Do not wait for the helpers to exit (about half a second): their work is already in.
+        pool.shutdown(wait=False, cancel_futures=True)
+    return found

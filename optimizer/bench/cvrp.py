@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import logging
 import re
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -143,7 +144,12 @@ def _default_optima(files: list[Path]) -> Path | None:
 def solve_file(path: Path, time_limit: float, seed: int, reference: float | None) -> Row:
     """Read one instance, route it through ``solve_routes`` and compare with the reference."""
     problem = read_vrp(path)
+    cpu = time.process_time()
     result = solve_routes(problem, time_limit=time_limit, seed=seed)
+    # A time-limited search is only as good as the CPU it got: log it, so a run on a busy
+    # machine can be told from a weak one.
+    log.info("cvrp %s: %.1f s wall, %.1f s CPU, objective %s", problem.name, result.seconds,
+             time.process_time() - cpu, result.objective)
     objective = float(result.objective) if result.feasible and result.objective is not None else None
     gap = None
     if objective is not None and reference:
