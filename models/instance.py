@@ -252,6 +252,14 @@ class Instance(Strict):
 
     def by_id(self, collection: str) -> dict:
         """Entities of a list keyed by id, e.g. `instance.by_id("townships")["T01"]`."""
-        if collection not in self._indexes:
-            self._indexes[collection] = {item.id: item for item in getattr(self, collection)}
-        return self._indexes[collection]
+        cache = self.__pydantic_private__["_indexes"]  # the slot, not pydantic's slow __getattr__
+        if collection not in cache:
+            cache[collection] = {item.id: item for item in getattr(self, collection)}
+        return cache[collection]
+
+    def derived(self, key: str, compute):
+        """A value derived from this instance, computed once (e.g. a travel-time table)."""
+        cache = self.__pydantic_private__["_indexes"]
+        if key not in cache:
+            cache[key] = compute(self)
+        return cache[key]

@@ -57,6 +57,14 @@ class StaffGroup:
 
 def fills_role(skills: frozenset[str], role: str, instance: Instance) -> bool:
     """Hard: skill match; relief staff only in low-skill roles."""
+    table = instance.derived("fills_role", lambda _: {})
+    key = (skills, role)
+    if key not in table:
+        table[key] = _fills_role(skills, role, instance)
+    return table[key]
+
+
+def _fills_role(skills: frozenset[str], role: str, instance: Instance) -> bool:
     sp = instance.policy.staff
     ok = set(sp.role_skills.get(role, [role]))
     return any(s in ok and (s != "relief" or role in sp.relief_roles) for s in skills)
@@ -82,17 +90,25 @@ def block_fits(instance: Instance, g: StaffGroup, b: Block) -> bool:
 
 
 class StaffPool:
-    """Builds the staff variables into the shared model and turns counts into a roster."""
+    """Builds the staff variables into the shared model and turns counts into a roster.
+
+    Modules state what they need (`staff(block, count)`, `person_busy(pid, day)`) while they
+    build; `finalize()` then creates the variables. It merges the groups whose people are
+    eligible for exactly the same blocks and live in the same township: they are
+    interchangeable for this model, which keeps a city's pool to a few hundred counters.
+    """
 
     def __init__(self, instance: Instance, model: cp_model.CpModel):
         self.instance = instance
         self.model = model
         self.groups = self._make_groups(instance)
-        self._use: dict[tuple[int, Block], cp_model.IntVar] = {}
-        self._blocks: dict[Block, list[int]] = {}
-        self._supply: dict[Block, cp_model.LinearExprT] = {}
+        self._requests: list[tuple[Block, cp_model.LinearExprT]] = []
         self._busy: dict[tuple[str, int], cp_model.IntVar] = {}  # (person, day) -> on a personal duty
         self._group_of = {p.id: k for k, g in enumerate(self.groups) for p in g.members}
+        self._merged: list[list[StaffMember]] = []  # counted groups, built by finalize()
+        self._merged_home: list[str] = []
+        self._use: dict[tuple[int, Block], cp_model.IntVar] = {}
+        self._finalized = False
 
     @staticmethod
     def _make_groups(instance: Instance) -> list[StaffGroup]:
@@ -111,17 +127,57 @@ class StaffPool:
             g.members.append(p)
         return [groups[k] for k in sorted(groups)]
 
-    def staff(self, block: Block, count: cp_model.LinearExprT) -> list[int]:
-        """Hard: at least `count` eligible people work `block`. Returns the eligible group indexes."""
-        if block not in self._blocks:
-            eligible = [k for k, g in enumerate(self.groups) if block_fits(self.instance, g, block)]
-            self._blocks[block] = eligible
-            for k in eligible:
-                self._use[k, block] = self.model.new_int_var(
-                    0, len(self.groups[k].members), f"staff[{k},{block.role},{block.township},{block.start_hour}]")
-            self._supply[block] = sum(self._use[k, block] for k in eligible)
-        self.model.add(self._supply[block] >= count)
-        return self._blocks[block]
+    def staff(self, block: Block, count: cp_model.LinearExprT) -> None:
+        """Hard: at least `count` eligible people work `block` (variables come at finalize)."""
+        if self._finalized:
+            raise RuntimeError("staff() after finalize()")
+        self._requests.append((block, count))
+
+    def finalize(self) -> None:
+        """Create the counted staff variables, the supply of every block and the rule that a
+        person takes at most one duty block a day (never two places at once)."""
+        self._finalized = True
+        blocks = sorted({b for b, _ in self._requests})
+        merged: dict[tuple, int] = {}
+        static_to_merged: dict[int, int] = {}
+        eligible_of: list[tuple[Block, ...]] = []
+        for k, g in enumerate(self.groups):
+            sig = tuple(b for b in blocks if block_fits(self.instance, g, b))
+            key = (g.home, sig)
+            if key not in merged:
+                merged[key] = len(self._merged)
+                self._merged.append([])
+                self._merged_home.append(g.home)
+                eligible_of.append(sig)
+            m = merged[key]
+            self._merged[m].extend(g.members)
+            static_to_merged[k] = m
+        for members in self._merged:
+            members.sort(key=lambda p: p.id)
+        supply: dict[Block, list] = defaultdict(list)
+        for m, sig in enumerate(eligible_of):
+            for b in sig:
+                v = self.model.new_int_var(0, len(self._merged[m]), f"staff[{m},{b.role},{b.township},{b.day},{b.start_hour}]")
+                self._use[m, b] = v
+                supply[b].append(v)
+        for b, count in self._requests:
+            self.model.add(sum(supply[b]) >= count)
+        by_day: dict[tuple[int, int], list] = defaultdict(list)
+        for (m, b), v in self._use.items():
+            by_day[m, b.day].append(v)
+        for (pid, day), v in self._busy.items():
+            by_day[static_to_merged[self._group_of[pid]], day].append(v)
+        for (m, _day), vs in sorted(by_day.items(), key=lambda kv: kv[0]):
+            if len(vs) > 1:  # a single counter is already bounded by its domain
+                self.model.add(sum(vs) <= len(self._merged[m]))
+
+    def ledger(self) -> "StaffLedger":
+        """A greedy allocator over the counted groups, shared by the modules' warm starts."""
+        if not self._finalized:
+            raise RuntimeError("ledger() before finalize()")
+        if not hasattr(self, "_ledger"):
+            self._ledger = StaffLedger(self)
+        return self._ledger
 
     def eligible_supply(self, block: Block) -> int:
         """People who could take this block if nobody else needed them (for diagnostics)."""
@@ -145,40 +201,78 @@ class StaffPool:
         """People in the closed-loop rotation of an isolation site (no other duty)."""
         return [p for p in sorted(self.instance.staff, key=lambda s: s.id) if p.closed_loop_site == site_id]
 
-    def add_one_block_per_day(self) -> None:
-        """Hard: a person takes at most one duty block a day (never two places at once)."""
-        by_group_day: dict[tuple[int, int], list] = defaultdict(list)
-        for (k, b), v in self._use.items():
-            by_group_day[k, b.day].append(v)
-        for (pid, day), v in self._busy.items():
-            by_group_day[self._group_of[pid], day].append(v)
-        for (k, _day), vs in sorted(by_group_day.items()):
-            self.model.add(sum(vs) <= len(self.groups[k].members))
-
     def staff_hours_cost(self) -> cp_model.LinearExprT:
         """Soft (cost): staff-hours, travel included, at the policy's hourly cost."""
         rate = self.instance.policy.staff.hour_cost
         terms = []
-        for (k, b), v in self._use.items():
-            minutes = b.hours * 60 + 2 * staff_travel_min(self.instance, self.groups[k].home, b.township)
+        for (m, b), v in self._use.items():
+            minutes = b.hours * 60 + 2 * staff_travel_min(self.instance, self._merged_home[m], b.township)
             terms.append(round(rate * minutes / 60) * v)
         return sum(terms)
-
-    def hint_zero(self) -> None:
-        for v in self._use.values():
-            self.model.add_hint(v, 0)
 
     def extract(self, solver: cp_model.CpSolver) -> dict[Block, list[tuple[StaffMember, float]]]:
         """People per block with their one-way travel (min), filled in id order per group."""
         busy = {key for key, v in self._busy.items() if solver.value(v)}
-        free = {(k, day): [p for p in g.members if (p.id, day) not in busy]
-                for k, g in enumerate(self.groups) for day in {b.day for (_, b) in self._use}}
+        days = {b.day for (_, b) in self._use}
+        free = {(m, day): [p for p in members if (p.id, day) not in busy]
+                for m, members in enumerate(self._merged) for day in days}
         next_free: dict[tuple[int, int], int] = defaultdict(int)  # (group, day) -> next free member
         out: dict[Block, list[tuple[StaffMember, float]]] = defaultdict(list)
         for (k, b), v in sorted(self._use.items(), key=lambda kv: (kv[0][1], kv[0][0])):
             n = solver.value(v)
-            travel = staff_travel_min(self.instance, self.groups[k].home, b.township)
+            travel = staff_travel_min(self.instance, self._merged_home[k], b.township)
             first = next_free[k, b.day]
             out[b].extend((p, travel) for p in free[k, b.day][first: first + n])
             next_free[k, b.day] = first + n
         return out
+
+
+class StaffLedger:
+    """Greedy staffing for warm starts: takes people for blocks, nearest home first.
+
+    Only a hint for the solver: it respects eligibility and one block a day per person,
+    so a plan built from it is feasible, but it is not optimal.
+    """
+
+    def __init__(self, pool: StaffPool):
+        self.pool = pool
+        self.left: dict[tuple[int, int], int] = {}
+        for m, members in enumerate(pool._merged):
+            for day in {b.day for (_, b) in pool._use}:
+                self.left[m, day] = len(members)
+        self.taken: dict[tuple[int, Block], int] = defaultdict(int)
+        self._eligible: dict[Block, list[int]] = defaultdict(list)
+        for (m, b) in pool._use:
+            self._eligible[b].append(m)
+        for b, ms in self._eligible.items():
+            ms.sort(key=lambda m: (staff_travel_min(pool.instance, pool._merged_home[m], b.township), m))
+
+    def available(self, block: Block) -> int:
+        return sum(self.left[m, block.day] for m in self._eligible.get(block, ()))
+
+    def take(self, block: Block, n: int) -> list[tuple[int, Block, int]] | None:
+        """Take n people for a block, or nothing (None) if fewer are free."""
+        if n <= 0:
+            return []
+        if self.available(block) < n:
+            return None
+        got = []
+        for m in self._eligible[block]:
+            k = min(n, self.left[m, block.day])
+            if k:
+                self.left[m, block.day] -= k
+                self.taken[m, block] += k
+                got.append((m, block, k))
+                n -= k
+            if n == 0:
+                break
+        return got
+
+    def give_back(self, got: list[tuple[int, Block, int]]) -> None:
+        for m, block, k in got:
+            self.left[m, block.day] += k
+            self.taken[m, block] -= k
+
+    def add_hints(self) -> None:
+        for (m, b), v in self.pool._use.items():
+            self.pool.model.add_hint(v, self.taken.get((m, b), 0))

@@ -11,7 +11,7 @@ from collections import Counter
 import networkx as nx
 
 from models.instance import Instance
-from optimizer.geometry import site_may_serve
+from optimizer.geometry import serving_sites
 from optimizer.sampling_rules import people_to_sample
 
 
@@ -39,11 +39,9 @@ def summary(inst: Instance) -> list[tuple[str, str]]:
 def warnings(inst: Instance) -> list[str]:
     """`path: message` lines for data that is valid but will hurt the plan."""
     out: list[str] = []
-    by_town: dict[str, list] = {}
-    for s in inst.sampling_sites:
-        by_town.setdefault(s.township, []).append(s)
+    reach = serving_sites(inst)
     for k, g in enumerate(inst.grids):
-        if not any(site_may_serve(inst, g, s) for s in inst.sampling_sites):
+        if not reach[k]:
             out.append(f"grids[{k}] ({g.id}): no candidate sampling site within walking range")
     graph = nx.DiGraph()
     graph.add_nodes_from(n.id for n in inst.road_nodes)

@@ -18,9 +18,10 @@ from models.plan import GridAssignment, RosterEntry, SamplingSection, Shortage, 
 from optimizer.context import BuildContext
 from optimizer.facility import FacilityVars, add_facility_location
 from optimizer.facility_problem import FacilityProblem
-from optimizer.geometry import site_may_serve, walk_minutes
+from optimizer.geometry import serving_sites
 from optimizer.pool import Block
 from optimizer.sampling_diagnosis import shortage_lines
+from optimizer.sampling_greedy import warm_start  # noqa: F401  (the module's warm start)
 from optimizer.sampling_rules import (
     desk_shift_capacity, is_critical, people_to_sample, result_due_hours, result_hours, shift_label,
     tubes_for,
@@ -44,8 +45,10 @@ class SamplingVars:
 def build(ctx: BuildContext) -> SamplingVars | None:
     """Add the sampling module to the shared model; None when there is nothing to sample."""
     inst, model = ctx.instance, ctx.model
-    grids = [g for g in sorted(inst.grids, key=lambda g: g.id) if people_to_sample(inst, g) > 0]
-    sites = sorted(inst.sampling_sites, key=lambda s: s.id)
+    order = sorted(range(len(inst.grids)), key=lambda k: inst.grids[k].id)
+    order = [k for k in order if people_to_sample(inst, inst.grids[k]) > 0]
+    grids = [inst.grids[k] for k in order]
+    sites = inst.sampling_sites
     if not grids:
         return None
     pol = inst.policy.sampling
@@ -53,8 +56,8 @@ def build(ctx: BuildContext) -> SamplingVars | None:
     people = [people_to_sample(inst, g) for g in grids]
     tubes = [tubes_for(inst, g, n) for g, n in zip(grids, people)]
     critical = [is_critical(inst, g) for g in grids]
-    walk = [{j: walk_minutes(g.location, s.location, inst.policy)
-             for j, s in enumerate(sites) if site_may_serve(inst, g, s)} for g in grids]
+    reach = serving_sites(inst)
+    walk = [reach[k] for k in order]
     cap_per_desk = [desk_shift_capacity(inst.policy, sh) for sh in shifts]
 
     problem = FacilityProblem(

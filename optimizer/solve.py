@@ -113,7 +113,11 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
     t0 = time.perf_counter()
     ctx = BuildContext.new(instance)
     built = [(section, module, module.build(ctx)) for section, module in MODULES]
-    ctx.pool.add_one_block_per_day()
+    ctx.pool.finalize()
+    for _, module, mvars in built:  # warm starts, after the pool knows its groups
+        if mvars is not None and hasattr(module, "warm_start"):
+            module.warm_start(ctx, mvars)
+    ctx.pool.ledger().add_hints()
     ctx.add_term("cost", "staff.hours", ctx.pool.staff_hours_cost())
     log.info("model built in %.1f s: %d variables, %d constraints", time.perf_counter() - t0,
              len(ctx.model.proto.variables), len(ctx.model.proto.constraints))
