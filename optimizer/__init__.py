@@ -1,15 +1,10 @@
 """The optimizer: one CP-SAT model that the allocation modules build into.
 
 `optimizer.solve(instance, config) -> SolveResult` is the single entry point for the CLI,
-the tests and the benchmarks. Modules import lazily so that `import optimizer` stays cheap.
+the tests and the benchmarks. (Imported eagerly: the submodule optimizer/solve.py has the
+same name, and importing it later must not shadow the function.)
 """
 
+from optimizer.solve import SolveResult, solve
 
-def solve(instance, config=None):
-    """Solve an instance into a plan; see optimizer.solve.solve."""
-    from optimizer.solve import solve as _solve
-
-    return _solve(instance, config)
-
-
-__all__ = ["solve"]
+__all__ = ["SolveResult", "solve"]
