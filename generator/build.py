@@ -99,7 +99,7 @@ def generate_instance(network: str, townships: int | None, seed: int) -> Instanc
 
 
 def choose_risk(towns: list[Town], roads: Roads, medium: int, rng: random.Random) -> set[str]:
-    """Seal one township near (not at) the centre; its nearest road neighbours become medium risk.
+    """Seal one large township near (not at) the centre; its nearest road neighbours become medium risk.
 
     The sealed township has no expressway node (a mainline may be neither closed nor
     checkpointed) and its loss leaves the rest of the road graph connected, so every other
@@ -120,8 +120,9 @@ def choose_risk(towns: list[Town], roads: Roads, medium: int, rng: random.Random
         return rest.number_of_nodes() > 0 and nx.is_connected(rest)
 
     ring = towns[1:max(5, len(towns) // 4)]
-    median = sorted(t.population for t in towns)[len(towns) // 2]
-    first = [t for t in ring if t.id not in on_expressway and neighbours[t.id] and t.population >= 0.5 * median]
+    pops = sorted(t.population for t in towns)
+    lo, hi = pops[len(pops) // 2], pops[len(pops) * 17 // 20]
+    first = [t for t in ring if t.id not in on_expressway and neighbours[t.id] and lo <= t.population <= hi]
     rest = [t for t in towns[1:] if neighbours[t.id] and t not in first]
     rng.shuffle(first)
     sealed = next((t for t in first + rest if keeps_connected(t)), towns[0])

@@ -52,17 +52,44 @@ def make_lifelines(towns: list[Town], roads: Roads, srcs: list[SupplySource]) ->
 
 def make_closure_requests(towns: list[Town], roads: Roads, srcs: list[SupplySource], lifelines: list[Lifeline],
                           near: set[str], count: int, rng: random.Random) -> list[ClosureRequest]:
-    """Arcs touching the townships `near` the outbreak, asked closed by them; about half cut a lifeline."""
+    """Closures asked by townships `near` the outbreak (封堵出口、路段).
+
+    The first medium-risk township asks to close every arc into it, toll exits included
+    (never an expressway mainline): together they cut its own lifeline. Other near townships ask for single arcs, about
+    half of which alone would push some lifeline over its budget; the rest are harmless
+    (still penalised: no 一刀切).
+    """
     sealed = frozenset(t.id for t in towns if t.sealed)
     if not near:
         return []
+    blockader = next((t.id for t in towns if t.risk == "medium"), None)
+    requests = {a.id: blockader for a in roads.arcs
+                if roads.town_of[a.head] == blockader and roads.town_of[a.tail] != blockader
+                and (a.road_class != "expressway" or a.toll_exit)}
+    singles = max(2, count - len(requests))
+    touches = [a for a in roads.arcs if a.road_class != "expressway" and a.id not in requests
+               and _ends(roads, a) & near and not _ends(roads, a) & sealed]
+    cutting = _cutting(roads, srcs, lifelines, sealed, touches)
+    picked = rng.sample(cutting, min(len(cutting), singles // 2))
+    harmless = [a for a in touches if a not in cutting]
+    picked += rng.sample(harmless, min(len(harmless), singles - len(picked)))
+    for a in picked:
+        requests[a.id] = next(e for e in (roads.town_of[a.tail], roads.town_of[a.head]) if e in near)
+    return [ClosureRequest(arc=arc, requested_by=by) for arc, by in sorted(requests.items())]
+
+
+def _ends(roads: Roads, arc) -> set[str]:
+    return {roads.town_of[arc.tail], roads.town_of[arc.head]}
+
+
+def _cutting(roads: Roads, srcs: list[SupplySource], lifelines: list[Lifeline], sealed: frozenset[str],
+             candidates: list) -> list:
+    """Candidate arcs whose closure alone pushes some lifeline over its time budget."""
     node_of = {s.id: s.node for s in srcs}
-    ordinary = [a for a in roads.arcs if a.road_class != "expressway"]
-    by_ends = {(a.tail, a.head): a for a in ordinary
-               if {roads.town_of[a.tail], roads.town_of[a.head]} & near}
+    by_ends = {(a.tail, a.head): a for a in candidates}
     g = roads.graph(sealed)
     paths = {n: nx.single_source_dijkstra_path(g, n) for n in sorted(set(node_of.values())) if n in g}
-    cutting: list = []
+    found: dict[str, object] = {}
     for lf in lifelines:
         source, target = node_of[lf.source], roads.seat[lf.township]
         if lf.township in sealed or source not in g:
@@ -70,34 +97,15 @@ def make_closure_requests(towns: list[Town], roads: Roads, srcs: list[SupplySour
         path = paths[source][target]
         for u, v in zip(path, path[1:]):
             a = by_ends.get((u, v))
-            if a is None:
+            if a is None or a.id in found:
                 continue
             data = g.edges[u, v]
-            g.remove_edge(u, v)  # would this closure alone push the lifeline over its budget?
+            g.remove_edge(u, v)
             try:
                 t = nx.dijkstra_path_length(g, source, target)
             except nx.NetworkXNoPath:
                 t = math.inf
             g.add_edge(u, v, **data)
             if t > lf.time_budget_min:
-                cutting.append(a)
-    harmless = [a for a in ordinary if {roads.town_of[a.tail], roads.town_of[a.head]} & near
-                and not {roads.town_of[a.tail], roads.town_of[a.head]} & sealed and a not in cutting]
-    picked = rng.sample(_dedupe(cutting), min(len(_dedupe(cutting)), count // 2))
-    rest = [a for a in harmless if a not in picked]
-    picked += rng.sample(rest, min(len(rest), count - len(picked)))
-    out = []
-    for a in sorted(picked, key=lambda a: a.id):
-        ends = [roads.town_of[a.tail], roads.town_of[a.head]]
-        by = next((e for e in ends if e in near), ends[0])
-        out.append(ClosureRequest(arc=a.id, requested_by=by))
-    return out
-
-
-def _dedupe(arcs: list) -> list:
-    seen, out = set(), []
-    for a in arcs:
-        if a.id not in seen:
-            seen.add(a.id)
-            out.append(a)
-    return out
+                found[a.id] = a
+    return [found[k] for k in sorted(found)]

@@ -62,8 +62,10 @@ def profile_for(n_townships: int, n_nodes: int) -> Profile:
         people_per_township=13000, urban_share=0.55, mountain_share=0.06,
         median_population={"urban": 1.6, "rural": 0.8, "mountain": 0.35},
         density={"urban": 12000, "rural": 900, "mountain": 250},
-        people_per_site=3000, labs=(28, 32), isolation_sites=100, reserve_share=0.25, cases=(90, 110),
-        medium_townships=2, trucks=350, buses=150, depots=8, producers=24, markets=3,
+        people_per_site=2700, labs=(round(n_townships / 14), round(n_townships / 12)),
+        isolation_sites=round(n_townships / 3.9), reserve_share=0.25, cases=(90, 110), medium_townships=2,
+        trucks=round(n_townships * 0.9), buses=round(n_townships * 0.39), depots=round(n_townships / 48),
+        producers=round(n_townships / 16), markets=max(2, round(n_townships / 130)),
         inbound_cohorts_per_day=(4, 8), inbound_cohort_size=(20, 80),
         local_roads=n_nodes < 3 * n_townships, province="豫", place="示范市",
     )

@@ -21,6 +21,7 @@ from optimizer.sampling_rules import desk_shift_capacity
 
 KINDS = ("fixed", "convenience", "temporary", "mobile")
 KIND_WEIGHTS = (0.45, 0.3, 0.15, 0.1)
+SEALED_SHARE = 0.85  # in-zone desk capacity ÷ the sealed township's full daily round
 DESKS = {"fixed": (4, 12), "convenience": (2, 4), "temporary": (3, 8), "mobile": (2, 3)}
 
 
@@ -42,7 +43,11 @@ def place_sites(towns: list[Town], demand: dict[str, int], policy: Policy, peopl
     for t in towns:
         reach = 0.95 * walk_radius_km(policy, t.terrain)
         pts = [(g.location.x, g.location.y) for g in t.grids]
-        chosen = _spread(pts, t.xy, max(1, round(t.population / people_per_site)))
+        if t.sealed:  # few in-zone places, about 8 desks each
+            base = math.ceil(SEALED_SHARE * demand[t.id] / desk_day_capacity(policy) / 8)
+        else:
+            base = max(1, round(t.population / people_per_site))
+        chosen = _spread(pts, t.xy, base)
         while True:
             gaps = [p for p in pts if min(math.dist(p, s) for s in chosen) > reach]
             if not gaps:
@@ -74,7 +79,7 @@ def _name_and_size(towns, spots, demand, policy, rng) -> list[SamplingSiteCandid
         kinds = ["fixed"] + [rng.choices(KINDS, KIND_WEIGHTS)[0] for _ in spots[t.id][1:]]
         desks = [rng.randint(*DESKS[k]) for k in kinds]
         if t.sealed:  # in-zone desks a little short of everyone, every day
-            target = max(2 * len(desks), math.floor(0.85 * demand[t.id] / per_desk))
+            target = max(2 * len(desks), math.floor(SEALED_SHARE * demand[t.id] / per_desk))
             desks = [min(12, max(2, d)) for d in split(target, [float(d) for d in desks])]
         else:  # room for a full day's demand with 60 % to spare
             while sum(desks) * per_desk < 1.6 * demand[t.id] and min(desks) < 12:

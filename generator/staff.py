@@ -43,7 +43,7 @@ def staff_plan(towns: list[Town], people_to_sample: int, cases: list[TracingCase
     """Head count per role family (non-closed-loop) from the day's work."""
     sp = policy.sampling
     per_sampler = desk_shift_capacity(policy, max(sp.shifts, key=lambda s: s.hours)) / sp.crew_per_desk["sampler"]
-    samplers = math.ceil(1.05 * people_to_sample / per_sampler)
+    samplers = math.ceil(1.12 * people_to_sample / per_sampler)
     tp = policy.tracing
     team_hours = sum(tp.interview_min_per_case + c.estimated_contacts * tp.notify_min_per_contact
                      for c in cases) / 60
@@ -87,7 +87,7 @@ def make_staff(towns: list[Town], plan: dict[str, int], sites: list[IsolationSit
         held = sum(o.people for o in s.occupants)
         if s.reserve or not held:
             continue
-        medical = math.ceil(held * 1.2 / 50) * ip.medical_per_50 * ip.shifts_per_day
+        medical = math.ceil(held / 50) * ip.medical_per_50 * ip.shifts_per_day
         for k in range(medical):
             add(["doctor"] if k % 2 == 0 else ["nurse"], s.township, s.id)
         for k in range(ip.nonmedical_per_site * ip.shifts_per_day):

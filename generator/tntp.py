@@ -42,12 +42,12 @@ class RoadNet:
 def benchmarks_dir() -> Path:
     """The folder holding `tntp/`: $FANGKONG_BENCHMARKS, else `shared/benchmarks` above the repo."""
     env = os.environ.get("FANGKONG_BENCHMARKS")
-    looked: list[str] = []
     if env:
         for cand in (Path(env), Path(env) / "benchmarks"):
             if (cand / "tntp").is_dir():
                 return cand
-        looked.append(env)
+        raise ValueError(f"FANGKONG_BENCHMARKS={env} holds no tntp/ folder of road networks")
+    looked: list[str] = []
     for parent in Path(__file__).resolve().parents:
         cand = parent / "shared" / "benchmarks"
         if (cand / "tntp").is_dir():
