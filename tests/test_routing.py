@@ -162,7 +162,7 @@ def test_reader_reproduces_published_x_cost():
 def test_short_solve_of_a_n32_k5_within_one_percent():
     from optimizer.bench.cvrp import run
 
-    rows = run([CVRP / "augerat_A" / "A-n32-k5.vrp"], time_limit=2.0)
+    rows = run([CVRP / "augerat_A" / "A-n32-k5.vrp"], time_limit=2.0, workers=1)
     (row,) = rows
     assert row.status == FEASIBLE and row.reference == 784
     assert row.gap_to_reference <= 0.01 and row.best_bound is None

@@ -15,9 +15,8 @@ import csv
 import logging
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 import numpy as np
 
@@ -141,15 +140,15 @@ def _default_optima(files: list[Path]) -> Path | None:
     return None
 
 
-def solve_file(path: Path, time_limit: float, seed: int, reference: float | None) -> Row:
+def solve_file(path: Path, time_limit: float, seed: int, reference: float | None, workers: int = 1) -> Row:
     """Read one instance, route it through ``solve_routes`` and compare with the reference."""
     problem = read_vrp(path)
     cpu = time.process_time()
-    result = solve_routes(problem, time_limit=time_limit, seed=seed)
+    result = solve_routes(problem, time_limit=time_limit, seed=seed, workers=workers)
     # A time-limited search is only as good as the CPU it got: log it, so a run on a busy
-    # machine can be told from a weak one.
-    log.info("cvrp %s: %.1f s wall, %.1f s CPU, objective %s", problem.name, result.seconds,
-             time.process_time() - cpu, result.objective)
+    # machine can be told from a weak one (this process only, not helper searches).
+    log.info("cvrp %s: %s %s ref %s, %.1f s wall, %.1f s CPU", problem.name, result.status, result.objective,
+             reference, result.seconds, time.process_time() - cpu)
     objective = float(result.objective) if result.feasible and result.objective is not None else None
     gap = None
     if objective is not None and reference:
@@ -157,24 +156,25 @@ def solve_file(path: Path, time_limit: float, seed: int, reference: float | None
     return Row(Path(path).stem, result.status, objective, None, reference, gap, round(result.seconds, 3))
 
 
-def run(files: list[Path], time_limit: float, workers: int = 1, seed: int = 0, optima: Path | None = None,
+def run(files: Iterable[Path], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
+        optima: Path | dict[str, float] | None = None,
         progress: Callable[[Row], None] | None = None) -> list[Row]:
-    """Solve each file in turn (``workers`` at once, one core each: PyVRP is single-threaded)."""
+    """Route each instance in turn through the product's routing stage and compare with its reference.
+
+    ``workers`` independent searches run at once on each instance (one core each, best
+    kept); ``optima`` is an optima.csv path or a ready mapping, by default the optima.csv
+    beside the files or one folder up, and X ``.sol`` files fill in what it lacks.
+    """
     files = [Path(f) for f in files]
-    references = read_references(optima or _default_optima(files))
-    jobs = [(f, time_limit, seed, reference_for(f, references)) for f in files]
+    if isinstance(optima, dict):
+        references = dict(optima)
+    else:
+        references = read_references(optima or _default_optima(files))
     rows: list[Row] = []
-    if workers <= 1:
-        for job in jobs:
-            rows.append(solve_file(*job))
-            if progress:
-                progress(rows[-1])
-        return rows
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for row in pool.map(solve_file, *zip(*jobs)):
-            rows.append(row)
-            if progress:
-                progress(row)
+    for path in files:
+        rows.append(solve_file(path, time_limit, seed, reference_for(path, references), workers))
+        if progress:
+            progress(rows[-1])
     return rows
 
 
