@@ -63,9 +63,9 @@ def make_closure_requests(towns: list[Town], roads: Roads, srcs: list[SupplySour
     if not near:
         return []
     blockader = next((t.id for t in towns if t.risk == "medium"), None)
-    requests = {a.id: blockader for a in roads.arcs
-                if roads.town_of[a.head] == blockader and roads.town_of[a.tail] != blockader
-                and (a.road_class != "expressway" or a.toll_exit)}
+    requests = {a.id: blockader for a in roads.arcs if roads.town_of[a.head] == blockader and (
+        (roads.town_of[a.tail] != blockader and a.road_class != "expressway")
+        or (a.toll_exit and a.direction == "backward"))}  # backward toll-exit arcs leave the expressway
     singles = max(2, count - len(requests))
     touches = [a for a in roads.arcs if a.road_class != "expressway" and a.id not in requests
                and _ends(roads, a) & near and not _ends(roads, a) & sealed]

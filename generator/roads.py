@@ -4,7 +4,8 @@ Each physical road becomes one `section` with a forward and a backward arc. Leng
 from the scaled coordinates (straight line × a detour by class) and free-flow times from a
 planning speed by class, so times agree with the map. Where an expressway meets ordinary
 roads the node is split: the mainline runs through a node of its own (`N12E`), joined to the
-ordinary node by a short toll-plaza exit, the only expressway arc a checkpoint may stand on.
+ordinary node by a short toll-plaza section (forward arc: onto the expressway; backward:
+off it), the only expressway arcs a checkpoint may stand on.
 """
 
 from __future__ import annotations

@@ -150,6 +150,27 @@ def test_lifelines_reachable_within_budget_on_the_open_network(which, request):
 
 
 @pytest.mark.parametrize("which", ["synthetic", "county"])
+def test_granting_every_closure_request_would_cut_a_lifeline(which, request):
+    """Some requested closures (封堵) cut a lifeline: the plan must refuse at least one of them."""
+    inst = request.getfixturevalue(which)
+    asked = {r.arc for r in inst.closure_requests}
+    assert asked and all(r.requested_by in inst.by_id("townships") for r in inst.closure_requests)
+    graph = nx.DiGraph()
+    for a in inst.road_arcs:
+        if a.id not in asked:
+            graph.add_edge(a.tail, a.head, weight=a.free_flow_min)
+    sources = inst.by_id("sources")
+
+    def within_budget(lf) -> bool:
+        start = sources[lf.source].node
+        reach = nx.single_source_dijkstra_path_length(graph, start) if start in graph else {}
+        ends = [reach[n.id] for n in inst.road_nodes if n.township == lf.township and n.id in reach]
+        return bool(ends) and min(ends) <= lf.time_budget_min
+
+    assert not all(within_budget(lf) for lf in inst.lifelines)
+
+
+@pytest.mark.parametrize("which", ["synthetic", "county"])
 def test_a_few_grids_have_no_site_in_walking_range(which, request):
     from optimizer.geometry import site_may_serve
 
