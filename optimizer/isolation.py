@@ -37,6 +37,7 @@ class Group:
     cohorts: list[Cohort]
     held: range  # days of the horizon the stay holds a room
     sites: list[int] = field(default_factory=list)  # candidate site indexes
+    room: dict[int, int] = field(default_factory=dict)  # candidate site -> most rooms it can give the group
 
     @property
     def people(self) -> int:
@@ -85,8 +86,11 @@ def make_groups(ctx: BuildContext, sites: list[IsolationSite]) -> list[Group]:
     groups = []
     for (origin, category, day, _), cohorts in sorted(keyed.items()):
         g = Group(origin, category, day, cohorts, days_held(inst, day, release_day(inst, cohorts[0])))
-        g.sites = [s for s, site in enumerate(sites) if may_house(inst, origin, category, site)
-                   and any(usable_rooms(inst, site, d, True) > 0 for d in g.held)]
+        for s, site in enumerate(sites):
+            room = min(usable_rooms(inst, site, d, True) - sum(occupants_on(site, d).values()) for d in g.held)
+            if room > 0 and may_house(inst, origin, category, site):
+                g.sites.append(s)
+                g.room[s] = min(room, g.rooms)
         groups.append(g)
     return groups
 
@@ -105,7 +109,7 @@ def build(ctx: BuildContext) -> IsolationVars | None:
     for g, grp in enumerate(groups):
         for s in grp.sites:
             tag = f"{grp.name}@{sites[s].id}"
-            rooms[g, s] = model.new_int_var(0, grp.rooms, f"rooms[{tag}]")
+            rooms[g, s] = model.new_int_var(0, grp.room[s], f"rooms[{tag}]")
             used[g, s] = model.new_bool_var(f"used[{tag}]")
             if grp.carers:
                 pairs[g, s] = model.new_int_var(0, grp.carers, f"pairs[{tag}]")
@@ -130,7 +134,7 @@ def add_cohort_housing(ctx: BuildContext, v: IsolationVars) -> None:
         if grp.carers:
             model.add(sum(v.pairs[g, s] for s in grp.sites) <= grp.carers)
         for s in grp.sites:
-            model.add(v.rooms[g, s] <= grp.rooms * v.used[g, s])
+            model.add(v.rooms[g, s] <= grp.room[s] * v.used[g, s])
             if grp.carers:
                 model.add(v.pairs[g, s] <= v.rooms[g, s])
 
@@ -168,7 +172,7 @@ def add_category_separation(ctx: BuildContext, v: IsolationVars) -> None:
             return 0
         if (s, category, d) not in present:
             m = present[s, category, d] = model.new_bool_var(f"present[{v.sites[s].id},{category},{d}]")
-            model.add(sum(v.rooms[g, s] for g in gs) <= v.sites[s].rooms * m)
+            model.add(sum(v.rooms[g, s] for g in gs) <= min(v.sites[s].rooms, sum(v.groups[g].room[s] for g in gs)) * m)
         return present[s, category, d]
 
     for a, b in no_mix_pairs(ctx.instance):

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from models.plan import Shortage
 from optimizer.isolation_rules import (
-    NONMEDICAL, always_open, no_mix_pairs, seat_allowance, usable_rooms,
+    NONMEDICAL, always_open, may_house, no_mix_pairs, seat_allowance, usable_rooms,
 )
 from optimizer.isolation_staff import short_person_shifts
 from optimizer.isolation_transfer import seats_used
@@ -32,26 +32,27 @@ def binding_resource(ctx, v, grp, free: dict, present: dict, transfer: dict) -> 
     """The first resource, in a planner's order, that keeps this group's people out of a room."""
     inst = ctx.instance
     ip = inst.policy.isolation
+    late = [site.id for site in v.sites if not always_open(site)
+            and may_house(inst, grp.origin, grp.category, site)
+            and any(usable_rooms(inst, site, d, True) == 0 for d in grp.held)]
     if not grp.sites:
+        if late:
+            return f"reserves ready too late: {_ids(late)}"
         return (f"no isolation site takes {CATEGORY_WORDS[grp.category]} within "
                 f"{ip.max_transfer_min} min transfer")
     apart = {b for pair in no_mix_pairs(inst) if grp.category in pair for b in pair if b != grp.category}
-    full, mixed, late = [], [], []
+    full, mixed = [], []
     for s in grp.sites:
         site = v.sites[s]
-        if not always_open(site) and any(usable_rooms(inst, site, d, True) == 0 for d in grp.held):
-            late.append(site.id)
-        elif any(free.get((site.id, d), 0) < 1 for d in grp.held):
+        if any(free.get((site.id, d), 0) < 1 for d in grp.held):
             full.append(site.id)
         elif any(present.get((site.id, d), set()) & apart for d in grp.held):
             mixed.append(site.id)
-    if len(full) + len(mixed) + len(late) == len(grp.sites):
+    if len(full) + len(mixed) == len(grp.sites):
         if full:
             text = f"rooms: {_ids(full)} full"
             return text + (f" (reserves ready too late: {_ids(late)})" if late else "")
-        if mixed:
-            return f"categories kept apart: {_ids(mixed)} hold other categories"
-        return f"reserves ready too late: {_ids(late)}"
+        return f"categories kept apart: {_ids(mixed)} hold other categories"
     used, cap = transfer.get(grp.day, (0, 0))
     if cap - used < 1 + seat_allowance(inst):
         return f"transfer capacity: bus seat-trips of day {grp.day} used up"

@@ -24,7 +24,7 @@ from models.instance import StaffMember
 from models.plan import RosterEntry
 from optimizer.context import BuildContext
 from optimizer.isolation_rules import (
-    KINDS, MEDICAL, NONMEDICAL, horizon, kind_roles, occupants_on, role_for, shifts, staff_needed, usable_rooms,
+    KINDS, MEDICAL, NONMEDICAL, horizon, kind_roles, occupants_on, role_for, shifts, staff_needed,
 )
 from optimizer.pool import Block, StaffGroup, availability, block_fits
 
@@ -67,11 +67,16 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
     max_rooms = max((s.rooms for s in v.sites), default=0)
     weight = max(1, 2 * max_rooms * horizon(inst))  # above the person-days one person-shift could house
     top_by_block: dict[tuple[str, int, str], list] = defaultdict(list)
+    closed_loop: dict[str, list[StaffMember]] = defaultdict(list)  # as pool.closed_loop(site), indexed once
+    for p in sorted(inst.staff, key=lambda p: p.id):
+        if p.closed_loop_site is not None:
+            closed_loop[p.closed_loop_site].append(p)
+    day_shifts = shifts(inst)
+    per_unit = staff_needed(inst, 50)
     for s, site in enumerate(v.sites):
         occ = sum(occupants_on(site, 0).values())
         arrivals = [g for g in day0 if s in v.groups[g].sites]
-        free0 = usable_rooms(inst, site, 0, True) - occ
-        most = occ + min(sum(v.groups[g].people for g in arrivals), 2 * max(0, free0))
+        most = occ + min(sum(v.groups[g].people for g in arrivals), 2 * sum(v.groups[g].room[s] for g in arrivals))
         if most == 0:
             continue
         out.sites.append(s)
@@ -85,22 +90,28 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
             is_open = model.new_bool_var(f"open0[{site.id}]")
             model.add(people0 <= most * is_open)
         need_most, need_occ = staff_needed(inst, most), staff_needed(inst, occ)
-        per_unit = staff_needed(inst, 50)
-        out.crews[s] = _crews(inst, site.id, ctx.pool.closed_loop(site.id))
-        for t, (start, end) in enumerate(shifts(inst)):
-            for kind in KINDS:
-                if not need_most[kind]:
-                    continue
+        crews = out.crews[s] = _crews(inst, site.id, closed_loop[site.id])
+        fits = [{(t, kind): role for t, (start, end) in enumerate(day_shifts) for kind in KINDS
+                 if (role := role_for(inst, crew[0], kind))
+                 and _fits(inst, crew[0], Block(0, start, end, site.township, role, "isolation"))} for crew in crews]
+        for kind in KINDS:
+            if not need_most[kind]:
+                continue
+            # people able to take this kind in any shift and no other kind: if they alone cover the
+            # most the site may need, the pool is never asked (keeps a city's model small)
+            dedicated = sum(len(crew) for crew, f in zip(crews, fits)
+                            if all((t, kind) in f for t in range(len(day_shifts)))
+                            and all(k == kind for (_, k) in f))
+            ask_pool = dedicated < len(day_shifts) * need_most[kind]
+            for t, (start, end) in enumerate(day_shifts):
                 need = per_unit[kind] * units if kind in MEDICAL else need_most[kind] * is_open
                 cover = []
-                for c, crew in enumerate(out.crews[s]):
-                    role = role_for(inst, crew[0], kind)
-                    if role and _fits(inst, crew[0], Block(0, start, end, site.township, role, "isolation")):
+                for c, crew in enumerate(crews):
+                    if (t, kind) in fits[c]:
                         x = out.closed[s, c, t, kind] = model.new_int_var(
                             0, len(crew), f"closed[{site.id},{c},{t},{kind}]")
                         cover.append(x)
-                block = Block(0, start, end, site.township, pool_role(inst, kind), "isolation")
-                if ctx.pool.eligible_supply(block):
+                if ask_pool:
                     top = out.top[s, t, kind] = model.new_int_var(0, need_most[kind], f"top[{site.id},{t},{kind}]")
                     cover.append(top)
                     top_by_block[site.township, t, kind].append(top)
@@ -109,12 +120,12 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
                         0, need_occ[kind], f"staff_short[{site.id},{t},{kind}]")
                     cover.append(short)
                 model.add(sum(cover) >= need)
-        for c, crew in enumerate(out.crews[s]):
+        for c, crew in enumerate(crews):
             mine = [x for (ss, cc, _, _), x in out.closed.items() if ss == s and cc == c]
             if mine:
                 model.add(sum(mine) <= len(crew))  # one shift a day per person
     for (town, t, kind), tops in sorted(top_by_block.items()):
-        start, end = shifts(inst)[t]
+        start, end = day_shifts[t]
         ctx.pool.staff(Block(0, start, end, town, pool_role(inst, kind), "isolation"), sum(tops))
     ctx.add_term("critical", "isolation.site_staff_short", weight * sum(out.short.values()))
     return out
