@@ -40,10 +40,9 @@ class Town:
 def kmeans(points: list[XY], k: int, rng: random.Random, iterations: int = 40) -> list[XY]:
     """Centroids of k clusters (k-means++ start, Lloyd iterations), in a deterministic order."""
     centres = [points[rng.randrange(len(points))]]
+    d2 = [_sq(p, centres[0]) for p in points]
     while len(centres) < k:
-        d2 = [min((p[0] - c[0]) ** 2 + (p[1] - c[1]) ** 2 for c in centres) for p in points]
-        total = sum(d2)
-        pick, acc = rng.random() * total, 0.0
+        pick, acc = rng.random() * sum(d2), 0.0
         for p, w in zip(points, d2):
             acc += w
             if acc >= pick and w > 0:
@@ -51,10 +50,14 @@ def kmeans(points: list[XY], k: int, rng: random.Random, iterations: int = 40) -
                 break
         else:
             centres.append(max(zip(d2, points))[1])
+        d2 = [min(w, _sq(p, centres[-1])) for w, p in zip(d2, points)]
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    cell = max(max(xs) - min(xs), max(ys) - min(ys), 1e-6) / math.sqrt(k)
     for _ in range(iterations):
+        index = PointIndex(centres, cell)
         groups: list[list[XY]] = [[] for _ in centres]
         for p in points:
-            groups[nearest(p, centres)].append(p)
+            groups[index.nearest(p)].append(p)
         new = [(sum(q[0] for q in g) / len(g), sum(q[1] for q in g) / len(g)) if g else c
                for g, c in zip(groups, centres)]
         if new == centres:
@@ -63,11 +66,43 @@ def kmeans(points: list[XY], k: int, rng: random.Random, iterations: int = 40) -
     return centres
 
 
+def _sq(p: XY, q: XY) -> float:
+    return (p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2
+
+
+class PointIndex:
+    """Exact nearest-point queries over a bucket grid (ties: the lower index)."""
+
+    def __init__(self, points: list[XY], cell: float):
+        self.points = points
+        self.cell = max(cell, 1e-6)
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        for i, p in enumerate(points):
+            self.cells.setdefault(self._key(p), []).append(i)
+
+    def _key(self, p: XY) -> tuple[int, int]:
+        return math.floor(p[0] / self.cell), math.floor(p[1] / self.cell)
+
+    def nearest(self, p: XY) -> int:
+        cx, cy = self._key(p)
+        best, best_d, ring = -1, math.inf, 0
+        while best < 0 or (ring - 1) * self.cell <= math.sqrt(best_d):
+            for i in range(cx - ring, cx + ring + 1):
+                step = 1 if abs(i - cx) == ring else 2 * ring  # the ring's border cells only
+                for j in range(cy - ring, cy + ring + 1, max(step, 1)):
+                    for k in self.cells.get((i, j), ()):
+                        d = _sq(p, self.points[k])
+                        if d < best_d or (d == best_d and k < best):
+                            best, best_d = k, d
+            ring += 1
+        return best
+
+
 def nearest(p: XY, centres: list[XY]) -> int:
     """Index of the nearest centre (ties: the lower index)."""
     best, best_d = 0, math.inf
     for i, c in enumerate(centres):
-        d = (p[0] - c[0]) ** 2 + (p[1] - c[1]) ** 2
+        d = _sq(p, c)
         if d < best_d:
             best, best_d = i, d
     return best
@@ -162,36 +197,16 @@ def _districts(towns: list[Town], profile: Profile, rng: random.Random) -> None:
 
 
 class Towns(list):
-    """The townships in order, with a bucket index of their seats for nearest-seat queries."""
+    """The townships in order, with an index of their seats for nearest-seat queries."""
 
-    _cells: dict | None = None
-    _size: float = 1.0
+    _index: PointIndex | None = None
 
     def owner(self, p: XY) -> int:
         """Index of the township whose seat is nearest (ties: the lower index)."""
-        if self._cells is None:
+        if self._index is None:
             gaps = sorted(t.nn_km for t in self)
-            self._size = max(0.2, gaps[len(gaps) // 2])
-            self._cells = {}
-            for t in self:
-                self._cells.setdefault(self._cell(t.xy), []).append(t)
-        cx, cy = self._cell(p)
-        best, best_d = None, math.inf
-        ring = 0
-        while best is None or (ring - 1) * self._size <= math.sqrt(best_d):
-            for i in range(cx - ring, cx + ring + 1):
-                for j in range(cy - ring, cy + ring + 1):
-                    if max(abs(i - cx), abs(j - cy)) != ring:
-                        continue
-                    for t in self._cells.get((i, j), ()):
-                        d = (p[0] - t.xy[0]) ** 2 + (p[1] - t.xy[1]) ** 2
-                        if d < best_d or (d == best_d and t.index < best.index):
-                            best, best_d = t, d
-            ring += 1
-        return best.index
-
-    def _cell(self, p: XY) -> tuple[int, int]:
-        return math.floor(p[0] / self._size), math.floor(p[1] / self._size)
+            self._index = PointIndex([t.xy for t in self], max(0.2, gaps[len(gaps) // 2]))
+        return self._index.nearest(p)
 
 
 def owner(p: XY, towns: Towns) -> int:
