@@ -135,15 +135,23 @@ def _solve_until(problem: RoutingProblem, deadline: float, seed: int, max_iterat
     return solve(problem, time_limit=max(0.0, deadline - time.time()), seed=seed, max_iterations=max_iterations)
 
 
+def _context():
+    # Fork where there is one: a helper starts at once with PyVRP already loaded, and needs no
+    # importable __main__ (spawn re-runs the calling script, which breaks unguarded scripts
+    # and costs a second or more of the time limit on a busy machine). The routing stage
+    # runs between solver calls, when no solver threads are alive.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
 def solve_many(problem: RoutingProblem, *, time_limit: float, seeds: list[int],
                max_iterations: int | None) -> list[tuple[list[list[int]], list[int]]]:
     """One independent search per seed, all at once (one core each), within the same wall time.
 
-    The first seed runs in this process, the others in fresh processes ("spawn": forking a
-    process that may hold solver threads is unsafe). The caller picks the best.
+    The first seed runs in this process, the others in helper processes. The caller picks the best.
     """
     deadline = time.time() + time_limit
-    pool = ProcessPoolExecutor(max_workers=len(seeds) - 1, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=len(seeds) - 1, mp_context=_context())
     try:
         futures = [pool.submit(_solve_until, problem, deadline, s, max_iterations) for s in seeds[1:]]
         found = [solve(problem, time_limit=max(0.0, deadline - time.time()), seed=seeds[0],
