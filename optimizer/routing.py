@@ -76,8 +76,9 @@ class RoutingProblem:
 
     ``travel[i][j]`` is the integer time (= cost) of driving i -> j; entries >= NO_ROAD and
     entries where ``forbidden[i][j]`` is true are legs that cannot be used. Per-node lists
-    have the depot first (its demand, service time and cold-chain flag are ignored):
-    ``time_windows[i] = (earliest, latest)`` start of service, measured from shift start 0;
+    have the depot first (its demand, service time, window and cold-chain flag are ignored):
+    ``time_windows[i] = (earliest, latest)`` start of service, in travel units from the start
+    of the day (0), when trucks may leave; a truck may leave later to avoid waiting;
     ``cold_chain[i]`` true means only a cold-chain vehicle may serve client i.
     """
 
