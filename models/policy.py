@@ -131,6 +131,8 @@ class TracingPolicy(Strict):
     lending_penalty: Count = Field(
         default=500, description="Cost of lending one investigator to a township other than home, per day (yuan)")
     on_call_teams: Count = Field(default=1, description="Teams on call in every hour of the day")
+    on_call_gap_weight: PositiveInt = Field(
+        default=50, description="Critical weight of one team-hour without on-call cover, in hours of case lateness")
     shift_hours: PositiveInt = Field(
         default=8, le=24, description="Length of an on-call and IT-support shift; shifts start at 00:00 (h)")
     it_cases_per_shift: PositiveInt = Field(
