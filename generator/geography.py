@@ -124,9 +124,10 @@ def choose_seats(nodes: dict[int, XY], zones: list[int], n: int | None, rng: ran
     if not 2 <= n <= len(ids):
         raise ValueError(f"townships must be between 2 and {len(ids)} for this network, got {n}")
     seats: list[int] = []
+    taken: set[int] = set()
     for c in kmeans([nodes[i] for i in ids], n, rng):
-        free = [i for i in ids if i not in seats]
-        seats.append(min(free, key=lambda i: (math.dist(nodes[i], c), i)))
+        seats.append(min((i for i in ids if i not in taken), key=lambda i: (math.dist(nodes[i], c), i)))
+        taken.add(seats[-1])
     return seats
 
 
