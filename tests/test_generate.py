@@ -70,13 +70,25 @@ def test_round_trip_validates_without_reference_problems(which, request):
 @needs_tntp
 def test_committed_demo_county_is_a_fresh_generation(county):
     """instances/demo-county.json = generate_instance("sioux-falls", None, seed=2022), byte for byte."""
-    assert DEMO.read_text(encoding="utf-8") == dump_json(county)
+    _assert_fresh(DEMO, county, "sioux-falls")
 
 
 @needs_tntp
 @pytest.mark.slow
 def test_committed_city_is_a_fresh_generation():
-    assert CITY.read_text(encoding="utf-8") == dump_json(generate_instance("chicago", None, seed=2022))
+    _assert_fresh(CITY, generate_instance("chicago", None, seed=2022), "chicago")
+
+
+def _assert_fresh(path: Path, fresh: Instance, network: str) -> None:
+    committed = path.read_text(encoding="utf-8")
+    if committed == dump_json(fresh):
+        return
+    old = json.loads(committed)
+    new = json.loads(dump_json(fresh))
+    what = "only the policy defaults" if {**old, "policy": None} == {**new, "policy": None} else "the content"
+    pytest.fail(f"{path.name} is stale ({what} changed): regenerate it with "
+                f"`fangkong generate --network {network} --seed 2022 -o {path.relative_to(REPO)}` "
+                "(see instances/README.md)")
 
 
 @needs_tntp
