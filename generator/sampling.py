@@ -140,7 +140,7 @@ def place_labs(towns: list[Town], tubes: int, sealed_tubes: int, count: int, pla
     caps[0] = max(caps[0], round(1.3 * sealed_tubes, -2))
     labs = []
     for k in range(count):
-        t = hosts[k % len(hosts)]
+        t = hosts[k * len(hosts) // count]  # from the centre outwards, spread over the urban townships
         pattern = LAB_NAMES[k] if k < len(LAB_NAMES) else "{town}第{n}检测实验室"
         name = pattern.format(place=place, town=t.name, n=names.ordinal(k + 1))
         turnaround = 4 if k == 0 else rng.choice((5, 6, 6, 8, 8, 10, 12))
