@@ -66,6 +66,8 @@ def make_closure_requests(towns: list[Town], roads: Roads, srcs: list[SupplySour
     requests = {a.id: blockader for a in roads.arcs if roads.town_of[a.head] == blockader and (
         (roads.town_of[a.tail] != blockader and a.road_class != "expressway")
         or (a.toll_exit and a.direction == "backward"))}  # backward toll-exit arcs leave the expressway
+    if len(requests) > count:  # a township with many roads in asks for its main exits only
+        requests = {arc: blockader for arc in rng.sample(sorted(requests), count - 2)}
     singles = max(2, count - len(requests))
     touches = [a for a in roads.arcs if a.road_class != "expressway" and a.id not in requests
                and _ends(roads, a) & near and not _ends(roads, a) & sealed]
