@@ -191,10 +191,13 @@ def test_a_few_grids_have_no_site_in_walking_range(which, request):
     assert 1 <= len(stranded) <= 0.01 * len(inst.grids) + 3
 
 
-def test_synthetic_township_count_and_city_profile():
-    inst = generate_instance("synthetic", 70, seed=3)
-    assert len(inst.townships) == 70
-    assert inst.name.startswith("示范市")
+def test_synthetic_sizes(synthetic):
+    """Default synthetic: a county of 20 townships; above 60 townships the city profile."""
+    assert len(synthetic.townships) == 20 and synthetic.name.startswith("示范县")
+    assert 500_000 <= sum(t.population for t in synthetic.townships) <= 800_000
+    city = generate_instance("synthetic", 70, seed=3)
+    assert len(city.townships) == 70 and city.name.startswith("示范市")
+    assert sum(t.risk_level == "medium" for t in city.townships) == 2
 
 
 def test_bad_arguments_are_value_errors(monkeypatch, tmp_path):
