@@ -13,7 +13,8 @@ Time unit: minutes from 00:00 of day 0. Objective terms:
 - critical `tracing.late_hours`: hours late per deadline, rounded up, summed over cases
   (`tracing.on_call_gap_hours` from the rota);
 - routine `tracing.late_minutes`: the same lateness in minutes, so a case is not left
-  59 minutes late when one would do;
+  59 minutes late when one would do; `tracing.wait_minutes`: minutes from the report (or
+  00:00) to the team's start, so no team waits without need even when on time;
 - cost `tracing.lending` (an investigator working outside the home township, per day) and
   `tracing.staff_hours` (duty span plus travel, at the staff hourly cost).
 """
@@ -27,18 +28,13 @@ from ortools.sat.python import cp_model
 
 from models.instance import StaffMember, TracingCase
 from optimizer.context import BuildContext
-from optimizer.tracing_assign import Candidate, assign_role, candidates
-from optimizer.tracing_rota import add_it_support, add_on_call_rota
+from optimizer.pool import block_fits
+from optimizer.tracing_assign import Candidate, assign_role, candidates, thin_around
+from optimizer.tracing_greedy import GreedyPlan, greedy_schedule, set_aside_for_on_call
+from optimizer.tracing_rota import add_it_support, add_on_call_rota, block, on_call_bases
 from optimizer.tracing_rules import (
-    DAY_END,
-    ROLES,
-    core_due_min,
-    core_info_offset_min,
-    earliest_start_min,
-    has_tracing,
-    report_due_min,
-    shifts,
-    workload_min,
+    DAY_END, ROLES, core_due_min, core_info_offset_min, earliest_start_min, has_tracing, it_hub, report_due_min,
+    shifts, workload_min,
 )
 
 
@@ -59,6 +55,7 @@ class TracingVars:
     work: list[int]
     start: list[cp_model.LinearExprT]
     traced: list[cp_model.LinearExprT]
+    untraced: list[cp_model.IntVar]  # the case is not traced on day 0
     assign: dict[str, dict[tuple[int, str], cp_model.IntVar]]  # role -> (case, person) -> assigned
     people: dict[str, PersonVars]
     shifts: list[tuple[int, int]]
@@ -67,7 +64,11 @@ class TracingVars:
     it: dict
     it_hub: dict
     starts_in: dict
-    late: dict[str, list]  # core_h, report_h
+    late_hours: dict[tuple[int, str], cp_model.IntVar]  # (case, "core" | "report") -> hours late
+    late_minutes: dict[tuple[int, str], cp_model.IntVar]
+    cost: dict[str, cp_model.IntVar]  # person -> yuan of duty hours
+    symmetric: list[list[PersonVars]]  # interchangeable people, in id order
+    greedy: GreedyPlan
 
 
 def build(ctx: BuildContext) -> TracingVars | None:
@@ -78,36 +79,50 @@ def build(ctx: BuildContext) -> TracingVars | None:
     if not has_tracing(inst):
         return None
     work = [workload_min(inst, c) for c in cases]
-    cands = {role: candidates(ctx, cases, work, role) for role in ROLES}
     window = [(earliest_start_min(c), DAY_END - w) for c, w in zip(cases, work)]
+    cands = {role: candidates(ctx, cases, work, role) for role in ROLES}
+    sh = shifts(inst)
+    greedy = _greedy(ctx, cases, work, window, cands, sh)
+    for role in ROLES:
+        thin_around(cands[role], greedy, role, window, work)
 
-    traced: list[cp_model.LinearExprT] = []
-    start: list[cp_model.LinearExprT] = []
     assign: dict[str, dict] = {}
-    untraced = assign_role(ctx, "epidemiologist", cases, work, window, cands["epidemiologist"], None, assign)
-    assign_role(ctx, "police", cases, work, window, cands["police"], untraced, assign)
+    untraced = assign_role(ctx, "epidemiologist", cases, work, cands["epidemiologist"], None, assign)
+    assign_role(ctx, "police", cases, work, cands["police"], untraced, assign)
+    start: list[cp_model.IntVar] = []
     for i, c in enumerate(cases):
         lo, hi = window[i]
-        if isinstance(untraced[i], int) and untraced[i] == 1:
-            traced.append(0)
-            start.append(DAY_END)
-            continue
         s = model.new_int_var(min(lo, DAY_END), DAY_END, f"start[{c.id}]")
         model.add(s <= hi).only_enforce_if(untraced[i].Not())
         model.add(s == DAY_END).only_enforce_if(untraced[i])
-        traced.append(1 - untraced[i])
         start.append(s)
-    people = _add_people(ctx, cases, work, start, cands, assign)
-    sh = shifts(inst)
+    traced = [1 - u for u in untraced]
+    people, symmetric = _add_people(ctx, cases, work, start, cands, assign)
     starts_in, it, hubs = add_it_support(ctx, cases, sh, start, traced, window)
     on_call, gaps = add_on_call_rota(ctx, sh)
-    late = _add_lateness(ctx, cases, work, start)
-    _add_costs(ctx, people)
-    return TracingVars(cases, work, start, traced, assign, people, sh, on_call, gaps, it, hubs, starts_in, late)
+    late_h, late_m = _add_lateness(ctx, cases, work, start)
+    cost = _add_costs(ctx, people)
+    return TracingVars(cases, work, start, traced, untraced, assign, people, sh, on_call, gaps, it, hubs, starts_in,
+                       late_h, late_m, cost, symmetric, greedy)
+
+
+def _greedy(ctx: BuildContext, cases, work, window, cands, sh) -> GreedyPlan:
+    """The greedy schedule, leaving people for the on-call rota and within each district's IT."""
+    inst, pool = ctx.instance, ctx.pool
+    aside = set_aside_for_on_call(inst, cands, on_call_bases(ctx), sh) if inst.policy.tracing.on_call_teams \
+        else set()
+    districts = {inst.by_id("townships")[c.township].district for c in cases}
+    it_people = {}
+    for d in sorted(districts):
+        blocks = [block(s, it_hub(inst, d), "it") for s in sh]
+        it_people[d] = [(p.id, ok) for g in pool.groups
+                        if (ok := frozenset(k for k, b in enumerate(blocks) if block_fits(inst, g, b)))
+                        for p in g.members]
+    return greedy_schedule(inst, cases, work, window, cands, sh, it_people, aside)
 
 
 def _add_people(ctx: BuildContext, cases, work, start, cands: dict[str, list[Candidate]], assign
-                ) -> dict[str, PersonVars]:
+                ) -> tuple[dict[str, PersonVars], list[list[PersonVars]]]:
     """Hard, per investigator: no two cases at once, one duty township a day, the duty span
     (first start to last end) plus travel both ways within the hours per day, no start before
     the minimum rest has passed; the pool counts the person busy for the day."""
@@ -151,66 +166,67 @@ def _add_people(ctx: BuildContext, cases, work, start, cands: dict[str, list[Can
         travel_both = sum(2 * pv.duty[t].travel * b for t, b in pv.base.items())
         model.add(pv.span_end - pv.span_start + travel_both <= pv.person.hours_per_day * 60)
         model.add(pv.span_end >= pv.span_start)
-    _break_symmetry(ctx, people, work)
-    return people
+    return people, _break_symmetry(ctx, people, work)
 
 
-def _break_symmetry(ctx: BuildContext, people: dict[str, PersonVars], work: list[int]) -> None:
-    """Interchangeable people (one pool group) are used in id order, the busiest first."""
+def _break_symmetry(ctx: BuildContext, people: dict[str, PersonVars], work: list[int]) -> list[list[PersonVars]]:
+    """Interchangeable people (one pool group, the same candidate cases) are used in id order,
+    the busiest first. Returns those groups, for the warm start."""
     by_group: dict[tuple, list[PersonVars]] = defaultdict(list)
     for g in ctx.pool.groups:
         for p in g.members:
-            if p.id in people and people[p.id].cases:
-                pv = people[p.id]
-                key = (g.key, tuple(pv.roles), tuple(sorted(pv.duty)))
+            pv = people.get(p.id)
+            if pv is not None and pv.cases:
+                key = (g.key, tuple(pv.roles), tuple(sorted(pv.duty)), tuple(sorted((i, r) for i, r, _ in pv.cases)))
                 by_group[key].append(pv)
-    for pvs in by_group.values():
+    groups = [pvs for pvs in by_group.values() if len(pvs) > 1]
+    for pvs in groups:
         loads = [sum(work[i] * x for i, _, x in pv.cases) for pv in pvs]
         for a, b in zip(loads, loads[1:]):
             ctx.model.add(a >= b)
+    return groups
 
 
-def _add_lateness(ctx: BuildContext, cases, work, start) -> dict[str, list]:
-    """Soft (critical): hours late per deadline, rounded up; (routine) the same in minutes.
-    A case not traced today counts as started at 24:00."""
+def _add_lateness(ctx: BuildContext, cases, work, start) -> tuple[dict, dict]:
+    """Soft (critical): hours late per deadline, rounded up; (routine) the same in minutes, and
+    the minutes each case waits for its team. A case not traced today counts as started at 24:00."""
     inst, model = ctx.instance, ctx.model
     offset = core_info_offset_min(inst)
-    hours, minutes = [], []
-    late: dict[str, list] = {"core": [], "report": []}
+    hours, minutes = {}, {}
     for i, c in enumerate(cases):
         for kind, done, due in (("core", start[i] + offset, core_due_min(inst, c)),
                                 ("report", start[i] + work[i], report_due_min(inst, c))):
             worst = max(0, DAY_END + (offset if kind == "core" else work[i]) - due)
-            m = model.new_int_var(0, worst, f"late_min[{c.id},{kind}]")
-            h = model.new_int_var(0, -(-worst // 60), f"late_h[{c.id},{kind}]")
+            m = minutes[i, kind] = model.new_int_var(0, worst, f"late_min[{c.id},{kind}]")
+            h = hours[i, kind] = model.new_int_var(0, -(-worst // 60), f"late_h[{c.id},{kind}]")
             model.add(m >= done - due)
             model.add(60 * h >= m)
-            hours.append(h)
-            minutes.append(m)
-            late[kind].append(h)
-    ctx.add_term("critical", "tracing.late_hours", sum(hours))
-    ctx.add_term("routine", "tracing.late_minutes", sum(minutes))
-    return late
+    ctx.add_term("critical", "tracing.late_hours", sum(hours.values()))
+    ctx.add_term("routine", "tracing.late_minutes", sum(minutes.values()))
+    # Tracing is urgent even when on time: no team waits without need.
+    ctx.add_term("routine", "tracing.wait_minutes", sum(start[i] - earliest_start_min(c) for i, c in enumerate(cases)))
+    return hours, minutes
 
 
-def _add_costs(ctx: BuildContext, people: dict[str, PersonVars]) -> None:
+def _add_costs(ctx: BuildContext, people: dict[str, PersonVars]) -> dict[str, cp_model.IntVar]:
     """Soft (cost): lending investigators outside their home township; their duty hours."""
     model = ctx.model
     pol = ctx.instance.policy
-    lent, hours = [], []
+    lent, hours = [], {}
     for pid, pv in sorted(people.items()):
         if not pv.base:
             continue
         lent += [b for t, b in pv.base.items() if t != pv.person.home_township]
         minutes = pv.span_end - pv.span_start + sum(2 * pv.duty[t].travel * b for t, b in pv.base.items())
         top = pol.staff.hour_cost * pv.person.hours_per_day
-        c = model.new_int_var(0, top, f"tracing_cost[{pid}]")
+        c = hours[pid] = model.new_int_var(0, top, f"tracing_cost[{pid}]")
         model.add(60 * c >= pol.staff.hour_cost * minutes)
-        hours.append(c)
     ctx.add_term("cost", "tracing.lending", pol.tracing.lending_penalty * sum(lent))
-    ctx.add_term("cost", "tracing.staff_hours", sum(hours))
+    ctx.add_term("cost", "tracing.staff_hours", sum(hours.values()))
+    return hours
 
 
-from optimizer.tracing_extract import extract
+from optimizer.tracing_extract import extract  # noqa: E402  (the module's second half)
+from optimizer.tracing_warm import warm_start  # noqa: E402
 
-__all__ = ["TracingVars", "build", "extract"]
+__all__ = ["TracingVars", "build", "extract", "warm_start"]

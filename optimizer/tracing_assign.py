@@ -5,26 +5,39 @@ commuting range of the case's township, with enough minutes left after rest and 
 do the case on day 0. Per township only the nearest `max(MIN_CANDIDATES, 3 × cases)` per
 role are kept, so a city (tens of thousands of staff, ~100 cases) stays a small model; the
 nearest are the ones the lending penalty and travel would pick anyway.
+
+The assignment itself is the generalized-assignment core (`optimizer.assignment`, the model
+the GAP benchmarks run through): tasks are cases, agents the candidates, loads the cases'
+minutes of work, capacities the longest duty a candidate may do, and a case may stay
+untraced today (its lateness is priced by the tracing module, not here).
+
+On a crowded day (more than `PAIR_BUDGET` person-case pairs in a role) each case keeps only
+its `k` candidates nearest in time to the greedy schedule (`tracing_greedy`): the person the
+greedy gave it and the people working around its start. The model's no-overlap rules then stay
+small enough to presolve in a few seconds; the price is that the solver improves the greedy
+plan locally rather than searching every pairing.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from models.instance import StaffMember, TracingCase
+from optimizer.assignment import AssignmentProblem, add_assignment
 from optimizer.context import BuildContext
-from optimizer.tracing_rules import (
-    DAY_END,
-    Duty,
-    can_fill,
-    duty_limits,
-    earliest_start_min,
-)
+from optimizer.tracing_rules import DAY_END, Duty, can_fill, duty_limits, earliest_start_min
+
+if TYPE_CHECKING:
+    from optimizer.tracing_greedy import GreedyPlan
 
 MIN_CANDIDATES = 12
+PAIR_BUDGET = 1500
+"""Person-case pairs per role above which candidates are thinned around the greedy schedule."""
 
 
 @dataclass
@@ -59,33 +72,55 @@ def candidates(ctx: BuildContext, cases: list[TracingCase], work: list[int], rol
     return [out[k] for k in sorted(out)]
 
 
-def assign_role(ctx: BuildContext, role: str, cases: list[TracingCase], work: list[int], window,
-                cands: list[Candidate], untraced: list | None, out: dict) -> list:
+def thin_around(cands: list[Candidate], plan: "GreedyPlan", role: str, window: list[tuple[int, int]],
+                work: list[int]) -> None:
+    """On a crowded day, keep per case the `k` candidates nearest in time to the greedy plan."""
+    n_cases = len(window)
+    if sum(len(c.cases) for c in cands) <= PAIR_BUDGET or not n_cases:
+        return
+    k = max(4, PAIR_BUDGET // n_cases)
+    mine = plan.person_cases()
+    pos = {}
+    for c in cands:
+        done = mine.get(c.person.id)
+        pos[c.person.id] = (sum(plan.start[i] + work[i] / 2 for i in done) / len(done) if done
+                            else min(d.earliest for d in c.duty.values()))
+    by_case: dict[int, list[Candidate]] = defaultdict(list)
+    for c in cands:
+        for i in c.cases:
+            by_case[i].append(c)
+    keep: dict[str, set[int]] = defaultdict(set)
+    for i, options in by_case.items():
+        own = plan.team.get(i, {}).get(role)
+        target = plan.start.get(i, window[i][0]) + work[i] / 2
+        ranked = sorted(options, key=lambda c: (c.person.id != own, abs(pos[c.person.id] - target), c.person.id))
+        for c in ranked[:k]:
+            keep[c.person.id].add(i)
+    for c in cands:
+        c.cases = sorted(keep[c.person.id])
+    cands[:] = [c for c in cands if c.cases]
+
+
+def assign_role(ctx: BuildContext, role: str, cases: list[TracingCase], work: list[int],
+                cands: list[Candidate], untraced: list | None, out: dict) -> list[cp_model.IntVar]:
     """Hard: each case traced today has exactly one person in `role`, within their minutes.
 
-    `untraced` None: this call makes the case's "not traced today" Booleans and returns them;
-    otherwise the case is traced by this role exactly when it is by the first one.
+    `untraced` None: the core's "stays unassigned" Booleans become the cases' "not traced
+    today"; otherwise the case is traced by this role exactly when it is by the first one.
     """
-    model = ctx.model
-    x: dict[tuple[int, str], cp_model.IntVar] = {}
-    per_case: dict[int, list] = defaultdict(list)
-    for cand in cands:
-        for i in cand.cases:
-            v = x[i, cand.person.id] = model.new_bool_var(f"assign[{cases[i].id},{role},{cand.person.id}]")
-            per_case[i].append(v)
-    made = []
-    for i in range(len(cases)):
-        u = untraced[i] if untraced is not None else None
-        if u is None:
-            u = model.new_bool_var(f"untraced[{cases[i].id}]") if per_case[i] else 1
-        if isinstance(u, int):
-            for v in per_case[i]:
-                model.add(v == 0)
-        else:
-            model.add_exactly_one([*per_case[i], u])
-        made.append(u)
-    for cand in cands:
-        cap = max(d.span for d in cand.duty.values())
-        model.add(sum(work[i] * x[i, cand.person.id] for i in cand.cases) <= cap)
-    out[role] = x
-    return made
+    m, n = len(cands), len(cases)
+    allowed = np.zeros((m, n), dtype=bool)
+    for a, cand in enumerate(cands):
+        allowed[a, cand.cases] = True
+    problem = AssignmentProblem(
+        costs=np.zeros((m, n), dtype=np.int64), loads=np.tile(np.asarray(work, dtype=np.int64), (m, 1)),
+        capacities=[max(d.span for d in cand.duty.values()) for cand in cands], allowed=allowed,
+        unassigned_penalty=[0] * n, name=f"tracing_{role}")
+    gap = add_assignment(ctx.model, problem, name=f"tracing_{role}")
+    out[role] = {(i, cand.person.id): gap.assign(a, i)
+                 for a, cand in enumerate(cands) for i in cand.cases if gap.is_allowed(a, i)}
+    mine = [gap.unassigned(i) for i in range(n)]
+    if untraced is not None:
+        for u, first in zip(mine, untraced):
+            ctx.model.add(u == first)
+    return mine

@@ -6,7 +6,9 @@ one block per shift of `policy.tracing.shift_hours` from 00:00:
 - on call (快反小组24小时备勤): in every shift at least `on_call_teams` teams of one
   epidemiologist and one police officer stand by, free of any case. A team busy with a case
   cannot drop it for a new report, so on-call teams are dedicated blocks, not idle gaps of
-  the case teams; a shift left short is a critical penalty per team-hour, never infeasible.
+  the case teams. A shift left short is never infeasible but a critical penalty of
+  `on_call_gap_weight` per team-hour, in hours of case lateness (default 50: a team is taken
+  off the rota only when no one else could stand by, never to trace a few cases sooner).
 - IT support (大数据支撑), shared per district: a case starts only in a shift in which its
   district has an IT supporter on duty, one per `it_cases_per_shift` cases starting then.
   Without one the case waits (or is not traced today), so a lack of IT shows as lateness.
@@ -79,8 +81,8 @@ def add_on_call_rota(ctx: BuildContext, sh: list[tuple[int, int]]
         gap = model.new_int_var(0, need, f"on_call_gap[{s}]")
         model.add(sum(here) + gap >= need)
         gaps.append(gap)
-    ctx.add_term("critical", "tracing.on_call_gap_hours",
-                 sum(((b - a) // 60) * g for (a, b), g in zip(sh, gaps)))
+    weight = ctx.instance.policy.tracing.on_call_gap_weight
+    ctx.add_term("critical", "tracing.on_call_gap", sum(weight * ((b - a) // 60) * g for (a, b), g in zip(sh, gaps)))
     return teams, gaps
 
 

@@ -1,0 +1,177 @@
+"""A feasible tracing schedule built greedily: the solver's warm start, and on large days the
+guide that keeps the model small.
+
+List scheduling: repeatedly take the case whose tracing saves the most lateness per minute
+of work if started as early as an epidemiologist, a police officer and the district's IT
+support allow, and give it to the people who become free last before that start (best fit,
+home township first). People the on-call rota will need are set aside first. Rules kept:
+one duty township a day, no overlap, the span within the hours, rest, IT per shift.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from models.instance import Instance, TracingCase
+from optimizer.tracing_assign import Candidate
+from optimizer.tracing_rules import ROLES, can_fill, district_of, duty_limits, lateness
+
+
+@dataclass
+class _Person:
+    cand: Candidate
+    base: str | None = None
+    first: int | None = None
+    free: int = 0
+
+
+@dataclass
+class GreedyPlan:
+    start: dict[int, int] = field(default_factory=dict)  # case -> start (min)
+    team: dict[int, dict[str, str]] = field(default_factory=dict)  # case -> role -> person id
+    set_aside: set[str] = field(default_factory=set)  # people kept for the on-call rota
+
+    def person_cases(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = defaultdict(list)
+        for i, roles in self.team.items():
+            for pid in roles.values():
+                out[pid].append(i)
+        return out
+
+
+def set_aside_for_on_call(inst: Instance, cands: dict[str, list[Candidate]], bases: list[str],
+                          shifts: list[tuple[int, int]]) -> set[str]:
+    """People of each role to leave free for the on-call shifts: those who live in an on-call
+    base, fit the shift, and are needed least by tracing (non-candidates first, then last id)."""
+    need = inst.policy.tracing.on_call_teams
+    cand_ids = {c.person.id for role in ROLES for c in cands[role]}
+    out: set[str] = set()
+    for role in ROLES:
+        people = [p for p in sorted(inst.staff, key=lambda s: s.id) if p.home_township in bases
+                  and can_fill(inst, p, role)]
+        people.sort(key=lambda p: (p.id in cand_ids, [-ord(ch) for ch in p.id]))
+        for a, b in shifts:
+            for _ in range(need):
+                for p in people:
+                    d = duty_limits(inst, p, p.home_township)
+                    if p.id not in out and d is not None and d.earliest <= a and d.span >= b - a:
+                        out.add(p.id)
+                        break
+    return out
+
+
+def greedy_schedule(inst: Instance, cases: list[TracingCase], work: list[int], window: list[tuple[int, int]],
+                    cands: dict[str, list[Candidate]], shifts: list[tuple[int, int]],
+                    it_people: dict[str, list[tuple[str, frozenset[int]]]], set_aside: set[str]
+                    ) -> GreedyPlan:
+    """The greedy schedule; `it_people[district]`: (IT supporter, shifts they could work)."""
+    people = {role: [_Person(c, free=min(d.earliest for d in c.duty.values())) for c in cands[role]
+                     if c.person.id not in set_aside] for role in ROLES}
+    allowed: dict[int, dict[str, list[_Person]]] = defaultdict(lambda: {r: [] for r in ROLES})
+    for role in ROLES:
+        for st in people[role]:
+            for i in st.cand.cases:
+                allowed[i][role].append(st)
+    it = _ITLedger(inst, shifts, it_people)
+    plan = GreedyPlan(set_aside=set(set_aside))
+    idle_late = [sum(lateness(inst, c, None)) for c in cases]
+    pending = set(range(len(cases)))
+    cache: dict[int, tuple | None] = {}
+    while pending:
+        best = None
+        for i in sorted(pending):
+            if i not in cache:
+                cache[i] = _earliest_team(cases[i], work[i], window[i], allowed[i], it, shifts)
+            choice = cache[i]
+            if choice is None:
+                continue
+            t, team = choice
+            gain = idle_late[i] - sum(lateness(inst, cases[i], t))
+            key = (gain / work[i], -t, -i)
+            if gain > 0 and (best is None or key > best[0]):
+                best = (key, i, t, team)
+        if best is None:
+            break
+        _, i, t, team = best
+        pending.discard(i)
+        plan.start[i] = t
+        plan.team[i] = {}
+        for role, st in team.items():
+            st.base = cases[i].township
+            st.first = t if st.first is None else st.first
+            st.free = t + work[i]
+            plan.team[i][role] = st.cand.person.id
+        it.add(cases[i].township, t)
+        # People only get busier, so a cached choice stays the earliest while its people and
+        # its IT shift are untouched; the others are recomputed.
+        for j, c in list(cache.items()):
+            if c is not None and (any(st is mine for st in c[1].values() for mine in team.values())
+                                  or not it.can_add(cases[j].township, c[0])):
+                del cache[j]
+    return plan
+
+
+class _ITLedger:
+    """IT supporters taken per district and shift, one per `it_cases_per_shift` case starts;
+    `people[district]`: (person, shifts they could work) for the district's IT support."""
+
+    def __init__(self, inst: Instance, shifts, people: dict[str, list[tuple[str, frozenset[int]]]]):
+        self.inst, self.shifts, self.people = inst, shifts, people
+        self.per = inst.policy.tracing.it_cases_per_shift
+        self.cases: dict[tuple[str, int], int] = defaultdict(int)
+        self.taken: set[str] = set()
+
+    def _free(self, d: str, s: int) -> list[tuple[str, frozenset[int]]]:
+        return [(pid, ok) for pid, ok in self.people.get(d, []) if s in ok and pid not in self.taken]
+
+    def can_add(self, township: str, t: int) -> bool:
+        d, s = district_of(self.inst, township), _shift(self.shifts, t)
+        return self.cases[d, s] % self.per != 0 or bool(self._free(d, s))
+
+    def add(self, township: str, t: int) -> None:
+        d, s = district_of(self.inst, township), _shift(self.shifts, t)
+        if self.cases[d, s] % self.per == 0:  # a new supporter: the one who could work fewest shifts
+            pid, _ = min(self._free(d, s), key=lambda po: (len(po[1]), po[0]))
+            self.taken.add(pid)
+        self.cases[d, s] += 1
+
+
+def _shift(shifts, t: int) -> int:
+    return next((s for s, (a, b) in enumerate(shifts) if a <= t < b), len(shifts) - 1)
+
+
+def _fits(st: _Person, case: TracingCase, w: int, t: int) -> bool:
+    d = st.cand.duty[case.township]
+    first = t if st.first is None else st.first
+    return st.base in (None, case.township) and st.free <= t and t >= d.earliest and t + w - first <= d.span
+
+
+def _earliest_team(case: TracingCase, w: int, window: tuple[int, int], allowed: dict[str, list[_Person]],
+                   it: _ITLedger, shifts) -> tuple[int, dict[str, _Person]] | None:
+    """Earliest start with a free epidemiologist, police officer and IT capacity; and who."""
+    lo, hi = window
+    town = case.township
+    t = lo
+    while t <= hi:
+        if not it.can_add(town, t):
+            s = _shift(shifts, t)
+            if s + 1 >= len(shifts):
+                return None
+            t = shifts[s + 1][0]
+            continue
+        team, missing = {}, []
+        for role in ROLES:
+            fit = [st for st in allowed[role] if _fits(st, case, w, t)]
+            if fit:  # best fit: the one free last, then an already started one, home first, id
+                team[role] = max(fit, key=lambda st: (st.free if st.first is not None else -1,
+                                                      st.cand.person.home_township == town,
+                                                      [-ord(ch) for ch in st.cand.person.id]))
+            else:
+                missing.append(role)
+        if not missing:
+            return t, team
+        # Later starts only help when someone else becomes free: jump to the next such moment.
+        t = min((m for role in missing for st in allowed[role] if st.base in (None, town)
+                 for m in (max(st.free, st.cand.duty[town].earliest),) if m > t), default=hi + 1)
+    return None

@@ -1,0 +1,133 @@
+"""Warm start of the tracing module: every tracing variable hinted from the greedy schedule,
+and the counted IT and on-call people taken from the pool's shared ledger."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from optimizer.tracing_rota import block
+from optimizer.tracing_rules import DAY_END, core_due_min, core_info_offset_min, report_due_min
+
+if TYPE_CHECKING:
+    from optimizer.context import BuildContext
+    from optimizer.tracing import TracingVars
+
+
+def warm_start(ctx: "BuildContext", v: "TracingVars") -> None:
+    inst, model = ctx.instance, ctx.model
+    who = _who(v)  # (case, role) -> person
+    start = {i: v.greedy.start.get(i, DAY_END) for i in range(len(v.cases))}
+    traced = {i for i, _ in who}
+    for role, table in v.assign.items():
+        for (i, pid), x in table.items():
+            model.add_hint(x, int(who.get((i, role)) == pid))
+    for i, s in enumerate(v.start):
+        model.add_hint(s, start[i])
+        model.add_hint(v.untraced[i], int(i not in traced))
+    mine: dict[str, list[int]] = defaultdict(list)
+    for (i, _), pid in who.items():
+        mine[pid].append(i)
+    rate = inst.policy.staff.hour_cost
+    ledger = ctx.pool.ledger()
+    for pid, pv in v.people.items():
+        done = mine.get(pid, [])
+        town = v.cases[done[0]].township if done else None
+        for t, b in pv.base.items():
+            model.add_hint(b, int(t == town))
+        first = min((start[i] for i in done), default=pv.span_start.proto.domain[0])
+        last = max((start[i] + v.work[i] for i in done), default=first)
+        model.add_hint(pv.span_start, first)
+        model.add_hint(pv.span_end, last)
+        if pid in v.cost:
+            minutes = last - first + (2 * pv.duty[town].travel if town else 0)
+            model.add_hint(v.cost[pid], -(-rate * minutes // 60))
+        busy = ctx.pool.person_busy(pid, 0) if pv.base else None
+        if busy is not None:
+            model.add_hint(busy, int(bool(done)))
+            if done:
+                _take_person(ctx, ledger, pid)
+    _hint_lateness(ctx, v, start)
+    _hint_it(ctx, v, start, traced, ledger)
+    _hint_on_call(ctx, v, ledger)
+
+
+def _who(v: "TracingVars") -> dict[tuple[int, str], str]:
+    """The greedy's (case, role) -> person, with interchangeable people's days handed out in id
+    order, busiest first (the order the symmetry-breaking rule asks for)."""
+    who = {(i, role): pid for i, roles in v.greedy.team.items() for role, pid in roles.items()}
+    for group in v.symmetric:
+        ids = [pv.person.id for pv in group]
+        days = [[key for key, pid in who.items() if pid == gid] for gid in ids]
+        days.sort(key=lambda keys: -sum(v.work[i] for i, _ in keys))
+        for gid, keys in zip(ids, days):
+            for key in keys:
+                who[key] = gid
+    return who
+
+
+def _upper(var) -> int:
+    d = var.proto.domain  # (this repeated field does not take negative indexes)
+    return d[len(d) - 1]
+
+
+def _take_person(ctx, ledger, pid: str) -> None:
+    """Count a named person as used in the ledger, so the counted blocks' hints leave them be.
+
+    The pool has no public call for this yet; it reads the pool's merged groups."""
+    merged = getattr(ctx.pool, "_merged", [])
+    for m, members in enumerate(merged):
+        if any(p.id == pid for p in members):
+            if ledger.left.get((m, 0), 0) > 0:
+                ledger.left[m, 0] -= 1
+            return
+
+
+def _hint_lateness(ctx, v: "TracingVars", start: dict[int, int]) -> None:
+    inst, model = ctx.instance, ctx.model
+    offset = core_info_offset_min(inst)
+    for i, c in enumerate(v.cases):
+        for kind, done, due in (("core", start[i] + offset, core_due_min(inst, c)),
+                                ("report", start[i] + v.work[i], report_due_min(inst, c))):
+            late = max(0, done - due)
+            model.add_hint(v.late_minutes[i, kind], late)
+            model.add_hint(v.late_hours[i, kind], -(-late // 60))
+
+
+def _hint_it(ctx, v: "TracingVars", start, traced, ledger) -> None:
+    inst, model = ctx.instance, ctx.model
+    per = inst.policy.tracing.it_cases_per_shift
+    count: dict[tuple[str, int], int] = defaultdict(int)
+    for (i, s), y in v.starts_in.items():
+        a, b = v.shifts[s]
+        on = i in traced and a <= start[i] < b
+        model.add_hint(y, int(on))
+        if on:
+            count[inst.by_id("townships")[v.cases[i].township].district, s] += 1
+    for (d, s), n in v.it.items():
+        need = -(-count[d, s] // per)
+        model.add_hint(n, need)
+        if need:
+            ledger.take(block(v.shifts[s], v.it_hub[d], "it"), need)
+
+
+def _hint_on_call(ctx, v: "TracingVars", ledger) -> None:
+    model = ctx.model
+    need = ctx.instance.policy.tracing.on_call_teams
+    for s, gap in enumerate(v.on_call_gap):
+        teams = 0
+        for (t, s2), n in sorted(v.on_call.items()):
+            if s2 != s:
+                continue
+            here = 0
+            while teams < need and here < _upper(n):
+                epi = ledger.take(block(v.shifts[s], t, "epidemiologist"), 1)
+                pol = ledger.take(block(v.shifts[s], t, "police"), 1) if epi is not None else None
+                if pol is None:
+                    if epi:
+                        ledger.give_back(epi)
+                    break
+                here += 1
+                teams += 1
+            model.add_hint(n, here)
+        model.add_hint(gap, need - teams)
