@@ -79,8 +79,16 @@ def load_plan(path: Path) -> Plan:
 
 
 def dump_json(model: BaseModel) -> str:
-    """Canonical JSON: UTF-8 with Chinese kept as is, stable key order."""
-    return json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n"
+    """Canonical JSON: UTF-8 with Chinese kept as is, stable key order.
+
+    An instance's policy is written with only the values that differ from the defaults, so
+    a file keeps meaning "the defaults of this fangkong" when a default is refined.
+    """
+    data = model.model_dump(mode="json")
+    if isinstance(model, Instance):
+        data["policy"] = model.policy.model_dump(mode="json", exclude_defaults=True)
+        data["policy"]["preset"] = model.policy.preset
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
 def instance_hash(instance: Instance) -> str:
@@ -100,6 +108,9 @@ def write_atomic(path: Path, data: str | bytes, *, protect: tuple[Path, ...] = (
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an output should read like any file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
