@@ -477,3 +477,6 @@ def shortages_sheet(ctx: Context) -> Sheet:
               count_column="what", empty_text=L.frame_text("none", ctx.lang))
     notes = [L.note("tiers", ctx.lang), L.note("binding", ctx.lang)]
     return Sheet("shortages", L.sheet_name("shortages", ctx.lang), ctx.title("shortages"), [t], notes)
+
+
+from exports import sheets_tracing  # noqa: E402,F401  (registers the 流调 sheet)
