@@ -127,6 +127,8 @@ class RoutingProblem:
         cold = tuple(bool(c) for c in self.cold_chain) if self.cold_chain is not None else (False,) * n
         if len(cold) != n:
             raise ValueError(f"cold_chain needs {n} entries (depot first)")
+        if self.names is not None and len(self.names) != n:
+            raise ValueError(f"names needs {n} entries (depot first)")
         object.__setattr__(self, "demands", demands)
         object.__setattr__(self, "travel", travel)
         object.__setattr__(self, "forbidden", blocked)
