@@ -28,10 +28,9 @@ from ortools.sat.python import cp_model
 
 from models.instance import StaffMember, TracingCase
 from optimizer.context import BuildContext
-from optimizer.pool import block_fits
 from optimizer.tracing_assign import Candidate, assign_role, candidates, thin_around
 from optimizer.tracing_greedy import GreedyPlan, greedy_schedule, set_aside_for_on_call
-from optimizer.tracing_rota import add_it_support, add_on_call_rota, block, on_call_bases
+from optimizer.tracing_rota import Supply, add_it_support, add_on_call_rota, block, on_call_bases
 from optimizer.tracing_rules import (
     DAY_END, ROLES, core_due_min, core_info_offset_min, earliest_start_min, has_tracing, it_hub, report_due_min,
     shifts, workload_min,
@@ -108,16 +107,19 @@ def build(ctx: BuildContext) -> TracingVars | None:
 
 def _greedy(ctx: BuildContext, cases, work, window, cands, sh) -> GreedyPlan:
     """The greedy schedule, leaving people for the on-call rota and within each district's IT."""
-    inst, pool = ctx.instance, ctx.pool
+    inst = ctx.instance
     aside = set_aside_for_on_call(inst, cands, on_call_bases(ctx), sh) if inst.policy.tracing.on_call_teams \
         else set()
     districts = {inst.by_id("townships")[c.township].district for c in cases}
     it_people = {}
+    supply = Supply(ctx)
     for d in sorted(districts):
         blocks = [block(s, it_hub(inst, d), "it") for s in sh]
-        it_people[d] = [(p.id, ok) for g in pool.groups
-                        if (ok := frozenset(k for k, b in enumerate(blocks) if block_fits(inst, g, b)))
-                        for p in g.members]
+        ok: dict[str, set[int]] = defaultdict(set)
+        for k, b in enumerate(blocks):
+            for p in supply.people(b):
+                ok[p.id].add(k)
+        it_people[d] = [(pid, frozenset(ks)) for pid, ks in sorted(ok.items())]
     return greedy_schedule(inst, cases, work, window, cands, sh, it_people, aside)
 
 

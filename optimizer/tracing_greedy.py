@@ -141,37 +141,39 @@ def _shift(shifts, t: int) -> int:
     return next((s for s, (a, b) in enumerate(shifts) if a <= t < b), len(shifts) - 1)
 
 
-def _fits(st: _Person, case: TracingCase, w: int, t: int) -> bool:
+def _offer(st: _Person, case: TracingCase, w: int, lo: int, hi: int) -> tuple[int, int] | None:
+    """The starts [first, last] at which this person could take the case, or None."""
+    if st.base not in (None, case.township):
+        return None
     d = st.cand.duty[case.township]
-    first = t if st.first is None else st.first
-    return st.base in (None, case.township) and st.free <= t and t >= d.earliest and t + w - first <= d.span
+    first = max(lo, st.free, d.earliest)
+    last = hi if st.first is None else min(hi, st.first + d.span - w)
+    return (first, last) if first <= last else None
 
 
 def _earliest_team(case: TracingCase, w: int, window: tuple[int, int], allowed: dict[str, list[_Person]],
                    it: _ITLedger, shifts) -> tuple[int, dict[str, _Person]] | None:
-    """Earliest start with a free epidemiologist, police officer and IT capacity; and who."""
+    """Earliest start with a free epidemiologist, police officer and IT capacity; and who.
+
+    Each person offers an interval of possible starts; the earliest start is the first moment
+    (some person's first possible start, or a shift start for IT) that every role covers."""
     lo, hi = window
-    town = case.township
-    t = lo
-    while t <= hi:
-        if not it.can_add(town, t):
-            s = _shift(shifts, t)
-            if s + 1 >= len(shifts):
-                return None
-            t = shifts[s + 1][0]
-            continue
-        team, missing = {}, []
+    offers = {}
+    for role in ROLES:
+        offers[role] = [(o, st) for st in allowed[role] if (o := _offer(st, case, w, lo, hi)) is not None]
+        if not offers[role]:
+            return None
+    moments = sorted({o[0] for role in ROLES for o, _ in offers[role]} | {a for a, _ in shifts if lo <= a <= hi})
+    for t in moments:
+        team = {}
         for role in ROLES:
-            fit = [st for st in allowed[role] if _fits(st, case, w, t)]
-            if fit:  # best fit: the one free last, then an already started one, home first, id
-                team[role] = max(fit, key=lambda st: (st.free if st.first is not None else -1,
-                                                      st.cand.person.home_township == town,
-                                                      [-ord(ch) for ch in st.cand.person.id]))
-            else:
-                missing.append(role)
-        if not missing:
+            fit = [st for (a, b), st in offers[role] if a <= t <= b]
+            if not fit:
+                break
+            # best fit: the one free last, then an already started one, home first, then id
+            team[role] = max(fit, key=lambda st: (st.free if st.first is not None else -1,
+                                                  st.cand.person.home_township == case.township,
+                                                  [-ord(ch) for ch in st.cand.person.id]))
+        if len(team) == len(ROLES) and it.can_add(case.township, t):
             return t, team
-        # Later starts only help when someone else becomes free: jump to the next such moment.
-        t = min((m for role in missing for st in allowed[role] if st.base in (None, town)
-                 for m in (max(st.free, st.cand.duty[town].earliest),) if m > t), default=hi + 1)
     return None

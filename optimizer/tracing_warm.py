@@ -30,6 +30,7 @@ def warm_start(ctx: "BuildContext", v: "TracingVars") -> None:
         mine[pid].append(i)
     rate = inst.policy.staff.hour_cost
     ledger = ctx.pool.ledger()
+    used: list[str] = []
     for pid, pv in v.people.items():
         done = mine.get(pid, [])
         town = v.cases[done[0]].township if done else None
@@ -46,7 +47,8 @@ def warm_start(ctx: "BuildContext", v: "TracingVars") -> None:
         if busy is not None:
             model.add_hint(busy, int(bool(done)))
             if done:
-                _take_person(ctx, ledger, pid)
+                used.append(pid)
+    _take_people(ctx, ledger, used)
     _hint_lateness(ctx, v, start)
     _hint_it(ctx, v, start, traced, ledger)
     _hint_on_call(ctx, v, ledger)
@@ -71,16 +73,14 @@ def _upper(var) -> int:
     return d[len(d) - 1]
 
 
-def _take_person(ctx, ledger, pid: str) -> None:
-    """Count a named person as used in the ledger, so the counted blocks' hints leave them be.
-
-    The pool has no public call for this yet; it reads the pool's merged groups."""
-    merged = getattr(ctx.pool, "_merged", [])
-    for m, members in enumerate(merged):
-        if any(p.id == pid for p in members):
-            if ledger.left.get((m, 0), 0) > 0:
+def _take_people(ctx, ledger, people: list[str]) -> None:
+    """Count the named people on cases as used in the ledger, so the counted blocks' hints
+    leave them be. The pool has no public call for this yet; it reads the merged groups."""
+    wanted = set(people)
+    for m, members in enumerate(getattr(ctx.pool, "_merged", [])):
+        for p in members:
+            if p.id in wanted and ledger.left.get((m, 0), 0) > 0:
                 ledger.left[m, 0] -= 1
-            return
 
 
 def _hint_lateness(ctx, v: "TracingVars", start: dict[int, int]) -> None:
