@@ -42,22 +42,36 @@ class GreedyPlan:
 
 def set_aside_for_on_call(inst: Instance, cands: dict[str, list[Candidate]], bases: list[str],
                           shifts: list[tuple[int, int]]) -> set[str]:
-    """People of each role to leave free for the on-call shifts: those who live in an on-call
-    base, fit the shift, and are needed least by tracing (non-candidates first, then last id)."""
+    """Teams to leave free for the on-call shifts: an epidemiologist and a police officer living
+    in the same on-call base who fit the shift, needed least by tracing (non-candidates first,
+    then the last ids); the shift with the fewest such pairs is served first."""
     need = inst.policy.tracing.on_call_teams
     cand_ids = {c.person.id for role in ROLES for c in cands[role]}
+    fits: dict[tuple[str, str], list] = defaultdict(list)  # (base, role) -> (person, duty)
+    for p in sorted(inst.staff, key=lambda s: s.id):
+        d = duty_limits(inst, p, p.home_township) if p.home_township in bases else None
+        for role in ROLES:
+            if d is not None and can_fill(inst, p, role):
+                fits[p.home_township, role].append((p, d))
+    for people in fits.values():
+        people.sort(key=lambda pd: (pd[0].id in cand_ids, [-ord(ch) for ch in pd[0].id]))
     out: set[str] = set()
-    for role in ROLES:
-        people = [p for p in sorted(inst.staff, key=lambda s: s.id) if p.home_township in bases
-                  and can_fill(inst, p, role)]
-        people.sort(key=lambda p: (p.id in cand_ids, [-ord(ch) for ch in p.id]))
-        for a, b in shifts:
-            for _ in range(need):
-                for p in people:
-                    d = duty_limits(inst, p, p.home_township)
-                    if p.id not in out and d is not None and d.earliest <= a and d.span >= b - a:
-                        out.add(p.id)
-                        break
+
+    def free(t: str, role: str, a: int, b: int) -> list:
+        return [p for p, d in fits[t, role] if p.id not in out and d.earliest <= a and d.span >= b - a]
+
+    def pairs(s: int) -> int:
+        a, b = shifts[s]
+        return sum(min(len(free(t, "epidemiologist", a, b)), len(free(t, "police", a, b))) for t in bases)
+
+    for s in sorted(range(len(shifts)), key=lambda s: (pairs(s), s)):
+        a, b = shifts[s]
+        for _ in range(need):
+            for t in bases:
+                epi, pol = free(t, "epidemiologist", a, b), free(t, "police", a, b)
+                if epi and pol:
+                    out |= {epi[0].id, pol[0].id}
+                    break
     return out
 
 

@@ -114,7 +114,11 @@ def _hint_it(ctx, v: "TracingVars", start, traced, ledger) -> None:
 def _hint_on_call(ctx, v: "TracingVars", ledger) -> None:
     model = ctx.model
     need = ctx.instance.policy.tracing.on_call_teams
-    for s, gap in enumerate(v.on_call_gap):
+    # The shift with the fewest people to spare goes first (the night: rest rules out many).
+    spare = {s: min((ledger.available(block(v.shifts[s], t, r)) for t, s2 in v.on_call if s2 == s
+                     for r in ("epidemiologist", "police")), default=0) for s in range(len(v.shifts))}
+    for s in sorted(range(len(v.on_call_gap)), key=lambda s: (spare.get(s, 0), s)):
+        gap = v.on_call_gap[s]
         teams = 0
         for (t, s2), n in sorted(v.on_call.items()):
             if s2 != s:
