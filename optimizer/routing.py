@@ -179,7 +179,7 @@ class RoutingResult:
 
 def solve_routes(problem: RoutingProblem, *, time_limit: float, seed: int = 0, workers: int = 1,
                  max_iterations: int | None = None) -> RoutingResult:
-    """Route every client within capacity, shift, time window and cold-chain rules at least travel.
+    """Route every client within capacity, shift, time window and cold-chain rules for the least travel.
 
     Stops at ``time_limit`` seconds (wall clock), or earlier after ``max_iterations`` search
     iterations. ``workers`` > 1 runs that many independent searches at once (seeds seed,
