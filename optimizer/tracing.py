@@ -11,7 +11,7 @@ deadlines are in `tracing_rota` and `tracing_rules`.
 
 Time unit: minutes from 00:00 of day 0. Objective terms:
 - critical `tracing.late_hours`: hours late per deadline, rounded up, summed over cases
-  (`tracing.on_call_gap_hours` from the rota);
+  `tracing.on_call_gap` from the rota (uncovered on-call team-hours, weighted);
 - routine `tracing.late_minutes`: the same lateness in minutes, so a case is not left
   59 minutes late when one would do; `tracing.wait_minutes`: minutes from the report (or
   00:00) to the team's start, so no team waits without need even when on time;
