@@ -201,8 +201,9 @@ def _add_lateness(ctx: BuildContext, cases, work, start) -> tuple[dict, dict]:
             worst = max(0, DAY_END + (offset if kind == "core" else work[i]) - due)
             m = minutes[i, kind] = model.new_int_var(0, worst, f"late_min[{c.id},{kind}]")
             h = hours[i, kind] = model.new_int_var(0, -(-worst // 60), f"late_h[{c.id},{kind}]")
-            model.add(m >= done - due)
+            model.add_max_equality(m, [done - due, 0])  # exact, so the reported terms are the plan's
             model.add(60 * h >= m)
+            model.add(60 * h <= m + 59)
     ctx.add_term("critical", "tracing.late_hours", sum(hours.values()))
     ctx.add_term("routine", "tracing.late_minutes", sum(minutes.values()))
     # Tracing is urgent even when on time: no team waits without need.

@@ -97,7 +97,8 @@ def _it_support(inst: Instance, plan: Plan) -> list[Violation]:
 def check_tracing_deadlines(inst: Instance, plan: Plan) -> list[Violation]:
     """Hard: a team starts after the report and within day 0, works the interview then one
     notification per contact, and finishes by 24:00; due times and hours late are as the
-    policy computes them (a case not traced today counts as started at 24:00)."""
+    policy computes them (a case not traced today counts as started at 24:00), and the
+    objective's `tracing.late_hours` is their sum."""
     out = []
     cases = inst.by_id("cases")
     for a in plan.tracing.assignments:
@@ -120,6 +121,10 @@ def check_tracing_deadlines(inst: Instance, plan: Plan) -> list[Violation]:
         if (a.core_late_hours, a.report_late_hours) != lateness(inst, c, start):
             out.append(Violation("tracing_deadline", w, f"lateness {a.core_late_hours}+{a.report_late_hours} h "
                                  f"!= {'+'.join(map(str, lateness(inst, c, start)))} h"))
+    term = plan.meta.objective_terms.get("tracing.late_hours")
+    total = sum(a.lateness_hours for a in plan.tracing.assignments)
+    if term is not None and round(term) != total:
+        out.append(Violation("tracing_deadline", "objective", f"tracing.late_hours {term:g} != {total} h in the plan"))
     return out
 
 
