@@ -127,17 +127,28 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
     solver = None
     status = "OPTIMAL"
     for k, tier in enumerate(active):
-        remaining = config.time_limit_s - (time.perf_counter() - t0)
         objective = ctx.tier_objective(tier)
         ctx.model.minimize(objective)
-        s = _solver(config, remaining / (len(active) - k))
+        # The first tier gets the largest slice: without its plan there is no plan at all.
+        share = max(0.4, 1 / (len(active) - k)) if k == 0 else 1 / (len(active) - k)
         ts = time.perf_counter()
-        code = s.solve(ctx.model, _Progress(tier) if config.log_progress else None)
+        s, code = None, cp_model.UNKNOWN
+        for attempt in range(2):  # a slow machine may spend a slice in presolve: retry once
+            remaining = config.time_limit_s - (time.perf_counter() - t0)
+            if remaining <= 0.2 or (attempt and k > 0):
+                break
+            s = _solver(config, remaining * (share if attempt == 0 else 0.7))
+            code = s.solve(ctx.model, _Progress(tier) if config.log_progress else None)
+            if code != cp_model.UNKNOWN:
+                break
+            log.warning("tier %s: no solution in %.1f s, retrying with more time", tier, time.perf_counter() - ts)
         name = STATUS.get(code, "UNKNOWN")
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             tiers.append(TierResult(tier, name, None, None, time.perf_counter() - ts))
-            status = name
-            solver = solver if solver is not None and name == "UNKNOWN" else None
+            if solver is None or name != "UNKNOWN":
+                status, solver = name, None
+            else:
+                status = "FEASIBLE"  # keep the previous tier's plan; this tier is unimproved
             break
         tiers.append(TierResult(tier, name, s.objective_value, s.best_objective_bound, time.perf_counter() - ts))
         if name == "FEASIBLE":
@@ -158,7 +169,7 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
             sections[name], rows, lines = module.extract(ctx, mvars, solver, staffing)
             roster += rows
             shortages += lines
-    last = tiers[-1]
+    last = next(t for t in reversed(tiers) if t.value is not None)
     meta = SolveMeta(
         status=status, objective=last.value, best_bound=last.bound, gap=last.gap, objective_terms=terms,
         tiers=[{"name": t.name, "status": t.status, "value": t.value, "bound": t.bound, "gap": t.gap,
