@@ -55,6 +55,7 @@ class TracingVars:
     start: list[cp_model.LinearExprT]
     traced: list[cp_model.LinearExprT]
     untraced: list[cp_model.IntVar]  # the case is not traced on day 0
+    untraced_police: list[cp_model.IntVar]  # the police core's copy (equal to `untraced`)
     assign: dict[str, dict[tuple[int, str], cp_model.IntVar]]  # role -> (case, person) -> assigned
     people: dict[str, PersonVars]
     shifts: list[tuple[int, int]]
@@ -87,7 +88,7 @@ def build(ctx: BuildContext) -> TracingVars | None:
 
     assign: dict[str, dict] = {}
     untraced = assign_role(ctx, "epidemiologist", cases, work, cands["epidemiologist"], None, assign)
-    assign_role(ctx, "police", cases, work, cands["police"], untraced, assign)
+    untraced_police = assign_role(ctx, "police", cases, work, cands["police"], untraced, assign)
     start: list[cp_model.IntVar] = []
     for i, c in enumerate(cases):
         lo, hi = window[i]
@@ -101,8 +102,8 @@ def build(ctx: BuildContext) -> TracingVars | None:
     on_call, gaps = add_on_call_rota(ctx, sh)
     late_h, late_m = _add_lateness(ctx, cases, work, start)
     cost = _add_costs(ctx, people)
-    return TracingVars(cases, work, start, traced, untraced, assign, people, sh, on_call, gaps, it, hubs, starts_in,
-                       late_h, late_m, cost, symmetric, greedy)
+    return TracingVars(cases, work, start, traced, untraced, untraced_police, assign, people, sh, on_call, gaps, it,
+                       hubs, starts_in, late_h, late_m, cost, symmetric, greedy)
 
 
 def _greedy(ctx: BuildContext, cases, work, window, cands, sh) -> GreedyPlan:

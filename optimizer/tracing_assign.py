@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from optimizer.tracing_greedy import GreedyPlan
 
 MIN_CANDIDATES = 12
-PAIR_BUDGET = 1500
+PAIR_BUDGET = 800
 """Person-case pairs per role above which candidates are thinned around the greedy schedule."""
 
 

@@ -25,6 +25,7 @@ def warm_start(ctx: "BuildContext", v: "TracingVars") -> None:
     for i, s in enumerate(v.start):
         model.add_hint(s, start[i])
         model.add_hint(v.untraced[i], int(i not in traced))
+        model.add_hint(v.untraced_police[i], int(i not in traced))
     mine: dict[str, list[int]] = defaultdict(list)
     for (i, _), pid in who.items():
         mine[pid].append(i)
