@@ -187,3 +187,27 @@ def test_verify_catches_a_broken_plan(tiny, rule):
     elif rule == "shortage_declared":
         plan.shortages = [x for x in plan.shortages if x.entity != "C3"]
     assert rule in {v.rule for v in verify(inst, plan)}
+
+
+def test_one_pool_a_person_samples_or_traces_not_both(tiny):
+    # The tiny county with its grids: sampling wants every medical person, and P1 could also
+    # trace. Whatever the plan does, P1 has one duty at most, and the plan verifies.
+    tiny["staff"][0]["skills"] = ["sampler", "epidemiologist"]
+    tiny["staff"] += [person("Q1", "police"), person("I1", "it")]
+    tiny["cases"] = [case("C1", 2)]
+    tiny["policy"] = {"tracing": {"on_call_teams": 0}}
+    inst, result = run(tiny)
+    assert sum(r.staff == "P1" for r in result.plan.roster) <= 1
+    assert rows(result)["C1"].traced == any(r.staff == "P1" and r.module == "tracing" for r in result.plan.roster)
+
+
+@pytest.mark.slow
+def test_stress_day_returns_a_verified_plan_with_lateness():
+    from benchmarks.tracing_stress import PATH
+    from models.io import load_instance
+
+    inst = load_instance(PATH)
+    result = solve(inst, SolveConfig(time_limit_s=50, workers=2))
+    assert result.plan is not None and verify(inst, result.plan) == []
+    assert result.objective_terms["tracing.late_hours"] > 0
+    assert sum(x.module == "tracing" for x in result.plan.shortages) > 100
