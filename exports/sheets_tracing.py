@@ -79,8 +79,11 @@ L.PHRASES.extend([
     (r"police officers within commuting range of (.*)", "公安协查人员不足（通勤范围：{0}）",
      "police officers within commuting range of {0}"),
     (r"IT support on duty in district (.*)", "大数据支撑人员不足（{0}）", "IT support on duty in district {0}"),
-    (r"investigator hours within commuting range of (.*)", "流调人员工时不足（通勤范围：{0}）",
-     "investigator hours within commuting range of {0}"),
+    (r"investigators rested only from (\d\d:\d\d) within commuting range of (.*)",
+     "可用流调人员须休息至{0}（通勤范围：{1}）", "investigators rested only from {0} within commuting range of {1}"),
+    (r"solve time: free investigators remain; a longer solve may trace this case sooner",
+     "求解时间不足：尚有空闲流调人员，延长求解时间可提前安排",
+     "solve time: free investigators remain; a longer solve may trace this case sooner"),
     (r"epidemiologists and police officers free for the whole shift", "可整班备勤的疾控、公安人员不足",
      "epidemiologists and police officers free for the whole shift"),
 ])

@@ -25,12 +25,13 @@ def clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _used(staffing: dict, duties: dict) -> set[str]:
-    return set(duties) | {p.id for people in staffing.values() for p, _ in people}
+def _busy_elsewhere(i: int, counted: set[str], duties: dict) -> set[str]:
+    """People on a counted block today or on another case than case i."""
+    return counted | {pid for pid, items in duties.items() if any(k != i for k, _ in items)}
 
 
-def binding_resource(ctx: BuildContext, v: TracingVars, i: int, late: int, used: set[str],
-                     section: TracingSection) -> str:
+def binding_resource(ctx: BuildContext, v: TracingVars, i: int, late: int, counted: set[str],
+                     duties: dict, section: TracingSection) -> str:
     """The first resource, in the order a planner checks them, that makes case i late."""
     inst = ctx.instance
     c = v.cases[i]
@@ -38,6 +39,7 @@ def binding_resource(ctx: BuildContext, v: TracingVars, i: int, late: int, used:
         if c.report_hour * 60 < DAY_START:
             return "reported before the plan's day: tracing starts at 00:00 at the earliest"
         return f"case workload: {v.work[i] / 60:.1f} h of interview and notifications"
+    used = _busy_elsewhere(i, counted, duties)
     short = []
     for role in ROLES:
         who = [pid for (k, pid) in v.assign.get(role, {}) if k == i]
@@ -50,13 +52,17 @@ def binding_resource(ctx: BuildContext, v: TracingVars, i: int, late: int, used:
     per = inst.policy.tracing.it_cases_per_shift
     if not it_rows or all(len(r.cases) >= per * len(r.members) for r in it_rows):
         return f"IT support on duty in district {d}"
-    return f"investigator hours within commuting range of {c.township}"
+    rested = [min(v.people[pid].duty[c.township].earliest for (k, pid) in v.assign[role] if k == i
+                  and pid not in used) for role in ROLES]
+    if max(rested) > earliest_start_min(c):
+        return f"investigators rested only from {clock(max(rested))} within commuting range of {c.township}"
+    return "solve time: free investigators remain; a longer solve may trace this case sooner"
 
 
 def case_shortages(ctx: BuildContext, v: TracingVars, section: TracingSection, staffing: dict,
                    duties: dict) -> list[Shortage]:
     """One critical line per case late on either deadline (or not traced today)."""
-    used = _used(staffing, duties)
+    counted = {p.id for people in staffing.values() for p, _ in people}
     out = []
     for i, row in enumerate(section.assignments):
         late = row.core_late_hours + row.report_late_hours
@@ -66,7 +72,7 @@ def case_shortages(ctx: BuildContext, v: TracingVars, section: TracingSection, s
             module="tracing", tier="critical",
             what="case traced late" if row.start_hour is not None else "case not traced today",
             township=row.township, entity=row.case, quantity=late, unit="hours",
-            binding_resource=binding_resource(ctx, v, i, late, used, section)))
+            binding_resource=binding_resource(ctx, v, i, late, counted, duties, section)))
     return out
 
 

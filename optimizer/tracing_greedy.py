@@ -43,8 +43,8 @@ class GreedyPlan:
 def set_aside_for_on_call(inst: Instance, cands: dict[str, list[Candidate]], bases: list[str],
                           shifts: list[tuple[int, int]]) -> set[str]:
     """Teams to leave free for the on-call shifts: an epidemiologist and a police officer living
-    in the same on-call base who fit the shift, needed least by tracing (non-candidates first,
-    then the last ids); the shift with the fewest such pairs is served first."""
+    in the same on-call base who fit the shift, needed least elsewhere; the shift with the
+    fewest such pairs is served first."""
     need = inst.policy.tracing.on_call_teams
     cand_ids = {c.person.id for role in ROLES for c in cands[role]}
     fits: dict[tuple[str, str], list] = defaultdict(list)  # (base, role) -> (person, duty)
@@ -54,7 +54,9 @@ def set_aside_for_on_call(inst: Instance, cands: dict[str, list[Candidate]], bas
             if d is not None and can_fill(inst, p, role):
                 fits[p.home_township, role].append((p, d))
     for people in fits.values():
-        people.sort(key=lambda pd: (pd[0].id in cand_ids, [-ord(ch) for ch in pd[0].id]))
+        # Non-candidates first, then people with no other skill (sampling's warm start, which
+        # runs first, takes doctors and nurses), then the last ids.
+        people.sort(key=lambda pd: (pd[0].id in cand_ids, len(set(pd[0].skills)) > 1, [-ord(ch) for ch in pd[0].id]))
     out: set[str] = set()
 
     def free(t: str, role: str, a: int, b: int) -> list:

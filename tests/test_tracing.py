@@ -83,6 +83,9 @@ def test_one_team_takes_two_cases_one_after_the_other(tiny):
     assert starts == [0, pytest.approx(190 / 60)]
     assert result.objective_terms["tracing.late_hours"] == 1
     assert result.objective_terms["tracing.late_minutes"] == 40
+    (line,) = result.plan.shortages
+    assert line.binding_resource == ("epidemiologists within commuting range of T1; "
+                                     "police officers within commuting range of T1")
 
 
 def test_no_police_officer_no_team(tiny):
@@ -110,6 +113,8 @@ def test_rest_delays_the_start(tiny):
     inst, result = run(county(tiny, [case("C1", 0)], staff))
     assert rows(result)["C1"].start_hour == 8
     assert result.objective_terms["tracing.late_hours"] == 6
+    (line,) = result.plan.shortages
+    assert line.binding_resource == "investigators rested only from 08:00 within commuting range of T1"
 
 
 def test_hours_per_day_leave_the_second_case(tiny):
