@@ -69,6 +69,7 @@ class TracingVars:
     cost: dict[str, cp_model.IntVar]  # person -> yuan of duty hours
     symmetric: list[list[PersonVars]]  # interchangeable people, in id order
     greedy: GreedyPlan
+    greedy_inputs: tuple  # (windows, thinned candidates, IT people, set aside): to re-plan at warm start
 
 
 def build(ctx: BuildContext) -> TracingVars | None:
@@ -82,7 +83,7 @@ def build(ctx: BuildContext) -> TracingVars | None:
     window = [(earliest_start_min(c), DAY_END - w) for c, w in zip(cases, work)]
     cands = {role: candidates(ctx, cases, work, role) for role in ROLES}
     sh = shifts(inst)
-    greedy = _greedy(ctx, cases, work, window, cands, sh)
+    greedy, it_people, aside = _greedy(ctx, cases, work, window, cands, sh)
     for role in ROLES:
         thin_around(cands[role], greedy, role, window, work)
 
@@ -103,10 +104,10 @@ def build(ctx: BuildContext) -> TracingVars | None:
     late_h, late_m = _add_lateness(ctx, cases, work, start)
     cost = _add_costs(ctx, people)
     return TracingVars(cases, work, start, traced, untraced, untraced_police, assign, people, sh, on_call, gaps, it,
-                       hubs, starts_in, late_h, late_m, cost, symmetric, greedy)
+                       hubs, starts_in, late_h, late_m, cost, symmetric, greedy, (window, cands, it_people, aside))
 
 
-def _greedy(ctx: BuildContext, cases, work, window, cands, sh) -> GreedyPlan:
+def _greedy(ctx: BuildContext, cases, work, window, cands, sh) -> tuple[GreedyPlan, dict, set[str]]:
     """The greedy schedule, leaving people for the on-call rota and within each district's IT."""
     inst = ctx.instance
     aside = set_aside_for_on_call(inst, cands, on_call_bases(ctx), sh) if inst.policy.tracing.on_call_teams \
@@ -121,7 +122,7 @@ def _greedy(ctx: BuildContext, cases, work, window, cands, sh) -> GreedyPlan:
             for p in supply.people(b):
                 ok[p.id].add(k)
         it_people[d] = [(pid, frozenset(ks)) for pid, ks in sorted(ok.items())]
-    return greedy_schedule(inst, cases, work, window, cands, sh, it_people, aside)
+    return greedy_schedule(inst, cases, work, window, cands, sh, it_people, aside), it_people, aside
 
 
 def _add_people(ctx: BuildContext, cases, work, start, cands: dict[str, list[Candidate]], assign

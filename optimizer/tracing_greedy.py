@@ -18,12 +18,16 @@ from optimizer.tracing_assign import Candidate
 from optimizer.tracing_rules import ROLES, can_fill, district_of, duty_limits, lateness
 
 
-@dataclass
+@dataclass(eq=False)
 class _Person:
     cand: Candidate
     base: str | None = None
     first: int | None = None
     free: int = 0
+    room: list[int] | None = None  # people its pool group can still spare today (shared cell)
+
+    def can_start_day(self) -> bool:
+        return self.first is not None or self.room is None or self.room[0] > 0
 
 
 @dataclass
@@ -79,15 +83,24 @@ def set_aside_for_on_call(inst: Instance, cands: dict[str, list[Candidate]], bas
 
 def greedy_schedule(inst: Instance, cases: list[TracingCase], work: list[int], window: list[tuple[int, int]],
                     cands: dict[str, list[Candidate]], shifts: list[tuple[int, int]],
-                    it_people: dict[str, list[tuple[str, frozenset[int]]]], set_aside: set[str]
-                    ) -> GreedyPlan:
-    """The greedy schedule; `it_people[district]`: (IT supporter, shifts they could work)."""
-    people = {role: [_Person(c, free=min(d.earliest for d in c.duty.values())) for c in cands[role]
-                     if c.person.id not in set_aside] for role in ROLES}
+                    it_people: dict[str, list[tuple[str, frozenset[int]]]], set_aside: set[str],
+                    room: dict[str, list[int]] | None = None) -> GreedyPlan:
+    """The greedy schedule; `it_people[district]`: (IT supporter, shifts they could work);
+    `room[person]`: a cell shared by the person's pool group, how many of it may still be used."""
+    state: dict[str, _Person] = {}
     allowed: dict[int, dict[str, list[_Person]]] = defaultdict(lambda: {r: [] for r in ROLES})
     for role in ROLES:
-        for st in people[role]:
-            for i in st.cand.cases:
+        for c in cands[role]:
+            pid = c.person.id
+            if pid in set_aside:
+                continue
+            if pid not in state:  # one state per person, shared by the roles they may take
+                state[pid] = _Person(Candidate(c.person, {}), free=min(d.earliest for d in c.duty.values()),
+                                     room=(room or {}).get(pid))
+            st = state[pid]
+            st.cand.duty.update(c.duty)
+            st.free = min(st.free, min(d.earliest for d in c.duty.values()))
+            for i in c.cases:
                 allowed[i][role].append(st)
     it = _ITLedger(inst, shifts, it_people)
     plan = GreedyPlan(set_aside=set(set_aside))
@@ -114,6 +127,8 @@ def greedy_schedule(inst: Instance, cases: list[TracingCase], work: list[int], w
         plan.start[i] = t
         plan.team[i] = {}
         for role, st in team.items():
+            if st.first is None and st.room is not None:
+                st.room[0] -= 1
             st.base = cases[i].township
             st.first = t if st.first is None else st.first
             st.free = t + work[i]
@@ -123,6 +138,7 @@ def greedy_schedule(inst: Instance, cases: list[TracingCase], work: list[int], w
         # its IT shift are untouched; the others are recomputed.
         for j, c in list(cache.items()):
             if c is not None and (any(st is mine for st in c[1].values() for mine in team.values())
+                                  or not all(st.can_start_day() for st in c[1].values())
                                   or not it.can_add(cases[j].township, c[0])):
                 del cache[j]
     return plan
@@ -159,7 +175,7 @@ def _shift(shifts, t: int) -> int:
 
 def _offer(st: _Person, case: TracingCase, w: int, lo: int, hi: int) -> tuple[int, int] | None:
     """The starts [first, last] at which this person could take the case, or None."""
-    if st.base not in (None, case.township):
+    if st.base not in (None, case.township) or not st.can_start_day():
         return None
     d = st.cand.duty[case.township]
     first = max(lo, st.free, d.earliest)
@@ -181,9 +197,9 @@ def _earliest_team(case: TracingCase, w: int, window: tuple[int, int], allowed: 
             return None
     moments = sorted({o[0] for role in ROLES for o, _ in offers[role]} | {a for a, _ in shifts if lo <= a <= hi})
     for t in moments:
-        team = {}
+        team: dict[str, _Person] = {}
         for role in ROLES:
-            fit = [st for (a, b), st in offers[role] if a <= t <= b]
+            fit = [st for (a, b), st in offers[role] if a <= t <= b and all(st is not x for x in team.values())]
             if not fit:
                 break
             # best fit: the one free last, then an already started one, home first, then id

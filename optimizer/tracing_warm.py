@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from optimizer.tracing_greedy import greedy_schedule
 from optimizer.tracing_rota import block
 from optimizer.tracing_rules import DAY_END, core_due_min, core_info_offset_min, report_due_min
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 
 def warm_start(ctx: "BuildContext", v: "TracingVars") -> None:
     inst, model = ctx.instance, ctx.model
+    ledger = ctx.pool.ledger()
+    _replan(ctx, v, ledger)
     who = _who(v)  # (case, role) -> person
     start = {i: v.greedy.start.get(i, DAY_END) for i in range(len(v.cases))}
     traced = {i for i, _ in who}
@@ -30,7 +33,6 @@ def warm_start(ctx: "BuildContext", v: "TracingVars") -> None:
     for (i, _), pid in who.items():
         mine[pid].append(i)
     rate = inst.policy.staff.hour_cost
-    ledger = ctx.pool.ledger()
     used: list[str] = []
     for pid, pv in v.people.items():
         done = mine.get(pid, [])
@@ -53,6 +55,22 @@ def warm_start(ctx: "BuildContext", v: "TracingVars") -> None:
     _hint_lateness(ctx, v, start)
     _hint_it(ctx, v, start, traced, ledger)
     _hint_on_call(ctx, v, ledger)
+
+
+def _replan(ctx, v: "TracingVars", ledger) -> None:
+    """Redo the greedy schedule within what the modules warm-started before this one left in
+    the pool's ledger (e.g. sampling took doctors who are also epidemiologists), so that the
+    joint hint stays feasible. Reads the pool's merged groups (no public call for it yet)."""
+    merged = getattr(ctx.pool, "_merged", None)
+    if merged is None:
+        return
+    room: dict[str, list[int]] = {}
+    for m, members in enumerate(merged):
+        cell = [ledger.left.get((m, 0), len(members))]
+        for p in members:
+            room[p.id] = cell
+    window, cands, it_people, aside = v.greedy_inputs
+    v.greedy = greedy_schedule(ctx.instance, v.cases, v.work, window, cands, v.shifts, it_people, aside, room)
 
 
 def _who(v: "TracingVars") -> dict[tuple[int, str], str]:
