@@ -81,7 +81,7 @@ def main() -> None:
         status = "INFEASIBLE"
         if routes is not None and not routing_check.violations(problem, routes, [0] * len(routes)):
             status = "FEASIBLE"
-            objective = float(sum(routing_check.route_stats(problem, r).travel for r in routes))
+            objective = sum(routing_check.route_stats(problem, r).travel for r in routes)
             gap = round((objective - reference) / reference, 6) if reference else None
         rows.append(Row(path.stem, status, objective, None, reference, gap, round(seconds, 3)))
         print(",".join("" if v is None else str(v) for v in rows[-1]), flush=True)

@@ -34,7 +34,7 @@ class Row(NamedTuple):
 
     instance: str
     status: str
-    objective: float | None
+    objective: int | None
     best_bound: float | None
     reference: float | None
     gap_to_reference: float | None
@@ -149,7 +149,7 @@ def solve_file(path: Path, time_limit: float, seed: int, reference: float | None
     # machine can be told from a weak one (this process only, not helper searches).
     log.info("cvrp %s: %s %s ref %s, %.1f s wall, %.1f s CPU", problem.name, result.status, result.objective,
              reference, result.seconds, time.process_time() - cpu)
-    objective = float(result.objective) if result.feasible and result.objective is not None else None
+    objective = result.objective if result.feasible else None
     gap = None
     if objective is not None and reference:
         gap = round((objective - reference) / reference, 6)
