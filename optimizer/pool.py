@@ -171,6 +171,12 @@ class StaffPool:
             if len(vs) > 1:  # a single counter is already bounded by its domain
                 self.model.add(sum(vs) <= len(self._merged[m]))
 
+    def merged_group_of(self, person_id: str) -> int | None:
+        """Index of the counted group a person belongs to (after finalize), or None."""
+        if not hasattr(self, "_merged_of"):
+            self._merged_of = {p.id: m for m, members in enumerate(self._merged) for p in members}
+        return self._merged_of.get(person_id)
+
     def ledger(self) -> "StaffLedger":
         """A greedy allocator over the counted groups, shared by the modules' warm starts."""
         if not self._finalized:
@@ -241,11 +247,29 @@ class StaffLedger:
             for day in {b.day for (_, b) in pool._use}:
                 self.left[m, day] = len(members)
         self.taken: dict[tuple[int, Block], int] = defaultdict(int)
+        self._cells: dict[tuple[int, int], list[int]] = {}
         self._eligible: dict[Block, list[int]] = defaultdict(list)
         for (m, b) in pool._use:
             self._eligible[b].append(m)
         for b, ms in self._eligible.items():
             ms.sort(key=lambda m: (staff_travel_min(pool.instance, pool._merged_home[m], b.township), m))
+
+    def group_left(self, person_id: str, day: int) -> list[int] | None:
+        """A shared cell holding how many people of this person's counted group are still
+        free that day (the same list object for everyone in the group), or None if the person
+        is not in the pool that day."""
+        m = self.pool.merged_group_of(person_id)
+        if m is None or (m, day) not in self.left:
+            return None
+        return self._cells.setdefault((m, day), [self.left[m, day]])
+
+    def take_person(self, person_id: str, day: int) -> bool:
+        """Count a named person (e.g. on a tracing team) as used that day."""
+        m = self.pool.merged_group_of(person_id)
+        if m is None or self.left.get((m, day), 0) <= 0:
+            return False
+        self.left[m, day] -= 1
+        return True
 
     def available(self, block: Block) -> int:
         return sum(self.left[m, block.day] for m in self._eligible.get(block, ()))

@@ -60,14 +60,11 @@ def warm_start(ctx: "BuildContext", v: "TracingVars") -> None:
 def _replan(ctx, v: "TracingVars", ledger) -> None:
     """Redo the greedy schedule within what the modules warm-started before this one left in
     the pool's ledger (e.g. sampling took doctors who are also epidemiologists), so that the
-    joint hint stays feasible. Reads the pool's merged groups (no public call for it yet)."""
-    merged = getattr(ctx.pool, "_merged", None)
-    if merged is None:
-        return
+    joint hint stays feasible."""
     room: dict[str, list[int]] = {}
-    for m, members in enumerate(merged):
-        cell = [ledger.left.get((m, 0), len(members))]
-        for p in members:
+    for p in ctx.instance.staff:
+        cell = ledger.group_left(p.id, 0)
+        if cell is not None:
             room[p.id] = cell
     window, cands, it_people, aside = v.greedy_inputs
     v.greedy = greedy_schedule(ctx.instance, v.cases, v.work, window, cands, v.shifts, it_people, aside, room)
@@ -94,12 +91,9 @@ def _upper(var) -> int:
 
 def _take_people(ctx, ledger, people: list[str]) -> None:
     """Count the named people on cases as used in the ledger, so the counted blocks' hints
-    leave them be. The pool has no public call for this yet; it reads the merged groups."""
-    wanted = set(people)
-    for m, members in enumerate(getattr(ctx.pool, "_merged", [])):
-        for p in members:
-            if p.id in wanted and ledger.left.get((m, 0), 0) > 0:
-                ledger.left[m, 0] -= 1
+    leave them be."""
+    for pid in sorted(set(people)):
+        ledger.take_person(pid, 0)
 
 
 def _hint_lateness(ctx, v: "TracingVars", start: dict[int, int]) -> None:
