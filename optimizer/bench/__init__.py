@@ -1,0 +1,1 @@
+"""Benchmark harness: public instance readers and a runner that feeds them through the product's models."""
