@@ -40,7 +40,9 @@ class RoadNet:
 
 
 def benchmarks_dir() -> Path:
-    """The folder holding `tntp/`: $FANGKONG_BENCHMARKS, else `shared/benchmarks` above the repo."""
+    """The folder holding `tntp/`: $FANGKONG_BENCHMARKS, else `shared/benchmarks` above the repo,
+    else the copies of the three networks shipped inside the package (generator/networks), so
+    an installed fangkong generates instances on any machine."""
     env = os.environ.get("FANGKONG_BENCHMARKS")
     if env:
         for cand in (Path(env), Path(env) / "benchmarks"):
@@ -53,6 +55,9 @@ def benchmarks_dir() -> Path:
         if (cand / "tntp").is_dir():
             return cand
         looked.append(str(cand))
+    shipped = Path(__file__).resolve().parent / "networks"
+    if (shipped / "tntp").is_dir():
+        return shipped
     raise ValueError("TNTP road networks not found: set FANGKONG_BENCHMARKS to the folder holding tntp/ "
                      f"(looked in {', '.join(looked)})")
 
