@@ -158,6 +158,13 @@ KPIS: dict[str, tuple[str, str, str]] = {
     "critical_shortage_lines": ("紧急缺口", "Critical shortages", "items"),
     "routine_shortage_lines": ("常规缺口", "Routine shortages", "items"),
     "critical_people_unserved": ("紧急需求未覆盖人数", "People with critical needs not served", "people"),
+    "tracing_cases": ("流调任务", "Tracing cases", "items"),
+    "tracing_cases_traced": ("当日开展流调", "Cases traced today", "items"),
+    "tracing_cases_late": ("超时流调任务", "Cases traced late", "items"),
+    "tracing_late_hours": ("流调超时", "Tracing hours late", "h"),
+    "isolation_people_placed": ("安排集中隔离", "People placed in isolation", "people"),
+    "isolation_rooms_taken": ("安排隔离房间", "Isolation rooms taken", "rooms"),
+    "isolation_unhoused_people": ("未能安置隔离人数", "People not housed", "people"),
 }
 # Objective term -> (zh, en, unit code), in the names the optimizer registers them under.
 TERMS: dict[str, tuple[str, str, str]] = {

@@ -24,4 +24,30 @@ def plan_kpis(instance: Instance, plan: Plan) -> dict[str, float]:
         "critical_shortage_lines": sum(1 for x in plan.shortages if x.tier == "critical"),
         "routine_shortage_lines": sum(1 for x in plan.shortages if x.tier == "routine"),
         "critical_people_unserved": sum(x.quantity for x in plan.shortages if x.tier == "critical" and x.unit == "people"),
+        **_tracing(plan),
+        **_isolation(plan),
+    }
+
+
+def _tracing(plan: Plan) -> dict[str, float]:
+    cases = plan.tracing.assignments
+    if not cases:
+        return {}
+    return {
+        "tracing_cases": len(cases),
+        "tracing_cases_traced": sum(1 for a in cases if a.start_hour is not None),
+        "tracing_cases_late": sum(1 for a in cases if a.core_late_hours or a.report_late_hours),
+        "tracing_late_hours": sum(a.core_late_hours + a.report_late_hours for a in cases),
+    }
+
+
+def _isolation(plan: Plan) -> dict[str, float]:
+    placed = plan.isolation.placements
+    if not placed:
+        return {}
+    return {
+        "isolation_people_placed": sum(p.people for p in placed),
+        "isolation_rooms_taken": sum(p.rooms for p in placed),
+        "isolation_unhoused_people": sum(x.quantity for x in plan.shortages
+                                         if x.module == "isolation" and x.unit == "people"),
     }
