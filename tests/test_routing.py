@@ -179,3 +179,14 @@ def test_same_seed_same_routes_and_capacity_held():
     b = solve_routes(p, time_limit=20, seed=3, workers=2, max_iterations=200)
     assert a.routes == b.routes and a.status == FEASIBLE
     assert len(a.routes) <= 5 and max(a.loads) <= 100
+
+
+@needs_shared
+@needs_pyvrp
+def test_bench_registry_routes_cvrp_through_solve_routes():
+    runner = pytest.importorskip("optimizer.bench.runner")
+    if "cvrp" not in getattr(runner, "FAMILIES", {}):
+        pytest.skip("cvrp not registered in optimizer.bench.runner yet")
+    (row,) = runner.run_bench("cvrp", [CVRP / "augerat_A" / "A-n32-k5.vrp"], time_limit=1.0, workers=1, seed=0)
+    assert row.instance == "A-n32-k5" and row.reference == 784 and row.best_bound is None
+    assert row.status == FEASIBLE and row.gap_to_reference <= 0.01

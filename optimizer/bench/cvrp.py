@@ -156,6 +156,28 @@ def solve_file(path: Path, time_limit: float, seed: int, reference: float | None
     return Row(Path(path).stem, result.status, objective, None, reference, gap, round(result.seconds, 3))
 
 
+class Outcome(NamedTuple):
+    """What the bench registry reads from a solve: no bound (heuristic), no value unless valid."""
+
+    status: str
+    objective: int | None
+    best_bound: None
+    seconds: float
+
+
+def read_cases(path: Path) -> list:
+    """The registry's reader: one case per file, named by the file stem as optima.csv names it."""
+    from optimizer.bench.runner import Case  # late: the runner's registry imports this module
+
+    return [Case(Path(path).stem, read_vrp(path), 1)]
+
+
+def solve_case(problem: RoutingProblem, *, time_limit: float, workers: int, seed: int) -> Outcome:
+    """The registry's solve: the product's routing stage, its value reported only when every rule holds."""
+    result = solve_routes(problem, time_limit=time_limit, seed=seed, workers=workers)
+    return Outcome(result.status, result.objective if result.feasible else None, None, result.seconds)
+
+
 def run(files: Iterable[Path], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
         optima: Path | dict[str, float] | None = None,
         progress: Callable[[Row], None] | None = None) -> list[Row]:
