@@ -14,10 +14,9 @@ import threading
 import time
 
 import numpy as np
-from ortools.linear_solver.python import model_builder_helper as mbh
 from ortools.sat.python import cp_model
 
-from optimizer.facility_mip import MipModel, build_mip
+from optimizer.facility_mip import HighsRun, MipModel, build_mip
 from optimizer.facility_problem import FacilityProblem, FacilityResult, FacilitySolution, evaluate
 
 log = logging.getLogger(__name__)
@@ -27,38 +26,6 @@ def _gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None or not math.isfinite(bound):
         return None
     return abs(objective - bound) / max(1.0, abs(objective))
-
-
-class HighsRun:
-    """One HiGHS solve of a built model with zero gap tolerance; ``stop()`` interrupts it."""
-
-    def __init__(self, mm: MipModel, *, time_limit: float, seed: int, cutoff: float | None = None):
-        self.mm = mm
-        self.helper = mbh.ModelSolverHelper("highs")
-        opts = ["output_flag=false", "mip_rel_gap=0", "mip_abs_gap=0", f"random_seed={seed}"]
-        if cutoff is not None:
-            opts.append(f"objective_bound={cutoff!r}")  # prune anything not better than this
-        self.helper.set_solver_specific_parameters("\n".join(opts))
-        self.helper.set_time_limit_in_seconds(max(time_limit, 0.01))
-        self.status = None
-
-    def run(self) -> "HighsRun":
-        self.helper.solve(self.mm.model.helper)  # releases the GIL: races run in threads
-        self.status = self.helper.status()
-        return self
-
-    def stop(self) -> None:
-        self.helper.interrupt_solve()
-
-    @property
-    def optimal(self) -> bool:
-        return self.status == mbh.SolveStatus.OPTIMAL
-
-    def values(self) -> np.ndarray | None:
-        return np.asarray(self.helper.variable_values()) if self.helper.has_solution() else None
-
-    def bound(self) -> float:
-        return float(self.helper.best_objective_bound())
 
 
 def decode(p: FacilityProblem, mm: MipModel, values: np.ndarray) -> FacilitySolution:
@@ -99,73 +66,95 @@ def _integer_objective(p: FacilityProblem) -> bool:
     return p.single_source  # split shares cost cost * units / demand: rational
 
 
+def _cutoff(p: FacilityProblem, plan: FacilitySolution | None) -> float | None:
+    """Prune everything worse than the plan; plans as good stay reachable despite rounding."""
+    if plan is None:
+        return None
+    return plan.objective + (0.5 if _integer_objective(p) else 1e-7 * max(1.0, abs(plan.objective)))
+
+
 def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, seed: int) -> FacilityResult:
-    """Heuristic incumbent, then HiGHS with that incumbent as cutoff (raced on two seeds if allowed)."""
-    from optimizer.facility_incumbent import incumbent_for
+    """Heuristic incumbent, then HiGHS with that incumbent as cutoff.
+
+    With two or more workers on a single-source capacitated problem, HiGHS starts at once
+    from the quick incumbent while a second thread keeps improving it and then starts a
+    second HiGHS (next seed) from the better cutoff; the first proof wins.
+    """
+    from optimizer.facility_incumbent import best_of, improve_all, incumbent_for, lp_guided_applies, lp_starts
     from optimizer.facility_radius import build_radius
 
     start = time.perf_counter()
     deadline = start + time_limit
+    heuristic_deadline = start + 0.3 * time_limit
     build = build_radius if p.uncapacitated else build_mip
-    mm = build(p)
-    incumbent = incumbent_for(p, deadline=start + 0.25 * time_limit)
-    integer = _integer_objective(p)
-    cutoff = None
-    if incumbent is not None:
-        # any plan at least as good as the incumbent stays reachable; worse ones are pruned
-        cutoff = incumbent.objective + (0.5 if integer else 1e-7 * max(1.0, abs(incumbent.objective)))
-    seeds = [seed] if workers <= 1 or not p.single_source else [seed, seed + 1]
-    # each racer gets its own copy of the model: solver backends are not shared between threads
-    models = [mm] + [build(p) for _ in seeds[1:]]
-    runs = [HighsRun(mdl, time_limit=deadline - time.perf_counter(), seed=s, cutoff=cutoff)
-            for mdl, s in zip(models, seeds)]
-    winner = _race(runs)
-    best, status = incumbent, "UNKNOWN"
-    values = winner.values()
-    if values is not None:
-        found = decode(p, winner.mm, values)
-        if best is None or found.objective < best.objective - 1e-9:
-            best = found
-    bound = winner.bound()
-    if winner.optimal or (winner.status == mbh.SolveStatus.INFEASIBLE and best is not None):
-        status, bound = "OPTIMAL", best.objective  # nothing beats the cutoff: the incumbent is optimal
-    elif winner.status == mbh.SolveStatus.INFEASIBLE:
-        status, bound = "INFEASIBLE", None
-    elif best is not None:
-        if integer and math.isfinite(bound):
-            bound = math.ceil(bound - 1e-6)
-        status = "OPTIMAL" if math.isfinite(bound) and bound >= best.objective - 1e-9 else "FEASIBLE"
-    objective = None if best is None else (round(best.objective) if integer else best.objective)
-    bound = None if bound is None or not math.isfinite(bound) else min(bound, objective if objective is not None else bound)
-    return FacilityResult(status, objective, bound, _gap(objective, bound),
-                          time.perf_counter() - start, best, "mip")
-
-
-def _race(runs: list[HighsRun]) -> HighsRun:
-    """Run the solves in parallel threads; the first proven one stops the others."""
-    if len(runs) == 1:
-        return runs[0].run()
+    if workers < 2 or not lp_guided_applies(p):
+        incumbent = incumbent_for(p, deadline=heuristic_deadline)
+        log.debug("%s: incumbent %s after %.2fs", p.name, incumbent and incumbent.objective,
+                  time.perf_counter() - start)
+        run = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
+                       cutoff=_cutoff(p, incumbent)).run()
+        return _result(p, [run], [incumbent], start)
+    quick = improve_all(p, lp_starts(p), deadline=heuristic_deadline, size=3, extra=2)
+    log.debug("%s: quick incumbent %s after %.2fs", p.name, best_of(quick) and best_of(quick).objective,
+              time.perf_counter() - start)
+    first = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
+                     cutoff=_cutoff(p, best_of(quick)))
+    runs, plans = [first], list(quick)
     done = threading.Event()
-    finished: list[HighsRun] = []
-    lock = threading.Lock()
 
-    def go(r: HighsRun) -> None:
-        r.run()
-        with lock:
-            finished.append(r)
-        if r.optimal or r.status == mbh.SolveStatus.INFEASIBLE:
+    def prove(run: HighsRun) -> None:
+        run.run()
+        if run.optimal or run.infeasible:
             done.set()
             for other in runs:
-                if other is not r:
+                if other is not run:
                     other.stop()
 
-    threads = [threading.Thread(target=go, args=(r,), daemon=True) for r in runs]
+    def improve_then_prove() -> None:
+        better = improve_all(p, quick, deadline=heuristic_deadline, size=4, extra=3, stop=done.is_set)
+        plans.extend(better)
+        if done.is_set():
+            return
+        log.debug("%s: thorough incumbent %s after %.2fs", p.name, best_of(plans).objective,
+                  time.perf_counter() - start)
+        second = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed + 1,
+                          cutoff=_cutoff(p, best_of(plans)))
+        runs.append(second)
+        if not done.is_set():
+            prove(second)
+
+    threads = [threading.Thread(target=prove, args=(first,)), threading.Thread(target=improve_then_prove)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    proven = [r for r in finished if r.optimal or r.status == mbh.SolveStatus.INFEASIBLE]
-    return proven[0] if proven else finished[0]
+    return _result(p, runs, plans, start)
+
+
+def _result(p: FacilityProblem, runs: list[HighsRun], plans: list, start: float) -> FacilityResult:
+    """Best plan over heuristics and runs; proven if some run closed the search."""
+    from optimizer.facility_incumbent import best_of
+
+    integer = _integer_objective(p)
+    found = [decode(p, r.mm, r.values()) for r in runs if r.values() is not None]
+    best = best_of(list(plans) + found)
+    proven = [r for r in runs if r.optimal or r.infeasible]
+    if proven and best is not None:
+        status, bound = "OPTIMAL", best.objective  # the search closed: nothing beats the best plan
+    elif proven:
+        status, bound = "INFEASIBLE", None
+    else:
+        bounds = [r.bound() for r in runs if r.reason is not None and math.isfinite(r.bound())]
+        bound = max(bounds) if bounds else None
+        if integer and bound is not None:
+            bound = math.ceil(bound - 1e-6)
+        status = "UNKNOWN" if best is None else (
+            "OPTIMAL" if bound is not None and bound >= best.objective - 1e-9 else "FEASIBLE")
+    objective = None if best is None else (round(best.objective) if integer else best.objective)
+    if bound is not None and objective is not None:
+        bound = min(bound, objective)
+    return FacilityResult(status, objective, bound, _gap(objective, bound),
+                          time.perf_counter() - start, best, "mip")
 
 
 def solve_cpsat_engine(p: FacilityProblem, *, time_limit: float, workers: int, seed: int) -> FacilityResult:

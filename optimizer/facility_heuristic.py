@@ -43,19 +43,36 @@ class _Data:
 
 
 def _assign_single(data: _Data, open_mask: np.ndarray) -> np.ndarray | None:
-    """Each client to one open site with room, largest regret first; None if someone is left over."""
+    """Each client to one open site with room; None if every packing order leaves someone over.
+
+    First pass: largest regret first, cheapest site with room. When capacity is tight
+    that can strand a big client, so the fallbacks place big clients first (cheapest
+    site with room, then the fullest site that still fits: best-fit decreasing).
+    """
     mask = data.with_virtual(open_mask)
     cost = np.where(mask[None, :], data.c, _INF)
-    rem = np.where(mask, data.cap, 0.0)
     two = np.partition(cost, 1, axis=1)[:, :2] if cost.shape[1] > 1 else np.hstack([cost, cost])
     regret = np.where(np.isfinite(two[:, 1]), two[:, 1] - two[:, 0], 1e18)
-    order = np.lexsort((-data.d, -regret))
+    by_regret = np.lexsort((-data.d, -regret))
+    by_size = np.lexsort((-regret, -data.d))
+    for order, best_fit in ((by_regret, False), (by_size, False), (by_size, True)):
+        site = _pack_in_order(data, cost, mask, order, best_fit)
+        if site is not None:
+            return site
+    return None
+
+
+def _pack_in_order(data: _Data, cost: np.ndarray, mask: np.ndarray, order: np.ndarray,
+                   best_fit: bool) -> np.ndarray | None:
+    rem = np.where(mask, data.cap, 0.0)
     site = np.empty(len(data.d), dtype=int)
     for i in order:
-        row = np.where(rem >= data.d[i], cost[i], _INF)
-        j = int(np.argmin(row))
-        if not np.isfinite(row[j]):
+        fits = (rem >= data.d[i]) & np.isfinite(cost[i])
+        if not fits.any():
             return None
+        # best fit: least room left after placing (ties broken by cost)
+        key = np.where(fits, rem - data.d[i] + cost[i] * 1e-9, _INF) if best_fit else np.where(fits, cost[i], _INF)
+        j = int(np.argmin(key))
         site[i] = j
         rem[j] -= data.d[i]
     return site

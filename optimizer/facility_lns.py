@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from optimizer.facility_mip import build_mip
+from optimizer.facility_mip import HighsRun, build_mip
 from optimizer.facility_problem import FacilityProblem, FacilitySolution, evaluate
 
 log = logging.getLogger(__name__)
@@ -38,29 +38,18 @@ def solve_sub_mip(
     below: float | None = None,
 ) -> np.ndarray | None:
     """Best site for each of ``clients`` using only ``sites`` (costing less than ``below``), or None."""
-    from optimizer.facility_engines import HighsRun
-
     sub = _sub_problem(p, cost, clients, sites)
     mm = build_mip(sub)
     run = HighsRun(mm, time_limit=time_limit, seed=0, cutoff=below).run()
     values = run.values()
     if values is None:
         return None
-    objective = float(values @ _objective_vector(sub, mm))
-    if below is not None and objective > below:
+    if below is not None and run.objective() > below:
         return None  # HiGHS may report a plan above its cutoff
     x = values[mm.x] > 0.5
     site = np.empty(len(clients), dtype=int)
     site[mm.arc_client[x]] = sites[mm.arc_site[x]]
     return site
-
-
-def _objective_vector(sub: FacilityProblem, mm) -> np.ndarray:
-    vec = np.zeros(mm.model.num_variables)
-    vec[mm.y] = sub.fixed_costs
-    cost = sub.cost_matrix()
-    vec[mm.x] = cost[mm.arc_client, mm.arc_site]
-    return vec
 
 
 def _neighbourhoods(cost: np.ndarray, site: np.ndarray, open_mask: np.ndarray, size: int, extra: int):
@@ -89,8 +78,12 @@ def improve_by_repacking(
     size: int = 3,
     extra: int = 2,
     max_rounds: int = 20,
+    stop=None,
 ) -> FacilitySolution:
-    """Best plan found by exact neighbourhood re-packing until no neighbourhood improves."""
+    """Best plan found by exact neighbourhood re-packing until no neighbourhood improves.
+
+    ``stop`` (a callable) lets a racing thread end the search early.
+    """
     cost = p.cost_matrix()
     n = p.num_clients
     site = np.array([start.site_of(i) for i in range(n)])
@@ -99,7 +92,7 @@ def improve_by_repacking(
     for _ in range(max_rounds):  # rounds, not seconds, keep the result reproducible
         improved = False
         for sites, clients in _neighbourhoods(cost, site, open_mask, size, extra):
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or (stop is not None and stop()):
                 break
             current = sum(p.fixed_costs[j] for j in sites if open_mask[j]) + cost[clients, site[clients]].sum()
             new = solve_sub_mip(p, cost, clients, sites, time_limit=5.0, below=current - 0.5)

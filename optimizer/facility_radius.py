@@ -70,7 +70,6 @@ def build_radius(p: FacilityProblem, *, integral: bool = True) -> MipModel:
                np.array(row_lo), np.inf)
     if p.open_count is not None:
         b.add_rows(np.zeros(m), y, np.ones(m), float(p.open_count), float(p.open_count))
-    model = b.build(integral)
-    model.helper.set_objective_offset(constant)
+    model = b.build(integral, offset=constant)
     empty = np.zeros(0, dtype=np.int64)
     return MipModel(model, y, empty, empty, empty, None, kind="radius")
