@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
 
+from optimizer.bench import cvrp
 from optimizer.bench.readers import read_cflp, read_optima, read_pmedian, read_sscflp
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ FAMILIES: dict[str, Family] = {
     "cflp": Family(_facility_reader(read_cflp), _facility_solve, description="OR-Library capacitated warehouse location (split demand)"),
     "sscflp": Family(_facility_reader(read_sscflp), _facility_solve, description="Holmberg single-source CFLP"),
     "pmedian": Family(_facility_reader(read_pmedian), _facility_solve, description="OR-Library p-median"),
+    "cvrp": Family(cvrp.read_cases, cvrp.solve_case, description="CVRPLIB Augerat A (fleet k) and Uchoa X through solve_routes"),
 }
 
 
