@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
 
-from optimizer.bench import cvrp
+from optimizer.bench import cvrp, gap
 from optimizer.bench.readers import read_cflp, read_optima, read_pmedian, read_sscflp
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ FAMILIES: dict[str, Family] = {
     "sscflp": Family(_facility_reader(read_sscflp), _facility_solve, description="Holmberg single-source CFLP"),
     "pmedian": Family(_facility_reader(read_pmedian), _facility_solve, description="OR-Library p-median"),
     "cvrp": Family(cvrp.read_cases, cvrp.solve_case, description="CVRPLIB Augerat A (fleet k) and Uchoa X through solve_routes"),
+    "gap": Family(gap.read_cases, gap.solve_case, description="OR-Library gap1-12 and Chu-Beasley GAP (min sense) through solve_assignment"),
 }
 
 
