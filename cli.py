@@ -158,27 +158,31 @@ def verify(file: str, plan_file: str) -> None:
 
 @main.command()
 @click.argument("family", type=click.Choice(["cflp", "sscflp", "pmedian", "gap", "cvrp"]))
+@click.option("--sense", type=click.Choice(["min", "max"]), default=None,
+              help="gap only: OR-Library's max problems or the usual min (default).")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--optima", type=click.Path(exists=True, dir_okay=False), help="optima.csv (default: beside the files).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds per instance.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Write the results as CSV.")
-def bench(family: str, files: tuple[str, ...], optima: str | None, time_limit: float, workers: int, seed: int,
-          csv_out: str | None) -> None:
+def bench(family: str, sense: str | None, files: tuple[str, ...], optima: str | None, time_limit: float,
+          workers: int, seed: int, csv_out: str | None) -> None:
     """Run public benchmark instances through the product's own model and compare with published optima."""
-    from optimizer.bench.runner import run_bench, write_bench_csv
+    from optimizer.bench.runner import matches_reference, run_bench, write_bench_csv
 
     def progress(row) -> None:
         click.echo(f"{row.instance:<12} {row.status:<9} {row.objective}  ref {row.reference}  "
                    f"gap {row.gap_to_reference}  {row.seconds:.2f} s", err=True)
 
+    if sense is not None and family != "gap":
+        _fail_input([f"--sense: only the gap family is published in both senses, not {family}"])
     rows = run_bench(family, [Path(f) for f in files], optima=Path(optima) if optima else None,
-                     time_limit=time_limit, workers=workers, seed=seed, progress=progress)
+                     time_limit=time_limit, workers=workers, seed=seed, progress=progress, sense=sense)
     if csv_out:
         write_bench_csv(rows, Path(csv_out))
     total = sum(r.seconds for r in rows)
-    exact = sum(1 for r in rows if r.gap_to_reference is not None and abs(r.gap_to_reference) < 1e-9)
+    exact = sum(1 for r in rows if matches_reference(r))
     click.echo(f"{family}: {len(rows)} instances, {exact} at the reference value, {total:.1f} s in total")
 
 

@@ -136,10 +136,14 @@ def read_pmedian(path: Path) -> Loaded:
     return Loaded(problem, 1)
 
 
-def read_optima(csv_path: Path) -> dict[str, tuple[float, str, str]]:
-    """Published values keyed by instance name: (objective, kind, sense)."""
+def read_optima(csv_path: Path, sense: str | None = None) -> dict[str, tuple[float, str, str]]:
+    """Published values keyed by instance name: (objective, kind, sense).
+
+    A name may be published in both senses (OR-Library gap files): pass ``sense`` to pick one.
+    """
     with open(csv_path, newline="") as fh:
         return {
             row["instance"]: (float(row["objective"]), row["kind"], row["sense"])
             for row in csv.DictReader(fh)
+            if sense is None or row["sense"] == sense
         }

@@ -120,14 +120,22 @@ def run_bench(
     workers: int,
     seed: int,
     progress: Callable[[BenchRow], None] | None = None,
+    sense: str | None = None,
 ) -> list[BenchRow]:
-    """Solve every case of ``files`` with the family's product model; one row per instance."""
+    """Solve every case of ``files`` with the family's product model; one row per instance.
+
+    ``sense`` (min or max) is for families published in both senses (gap); None: the family's own.
+    """
     fam = FAMILIES[family]
+    if sense is not None and sense != fam.sense:
+        if family != "gap":
+            raise ValueError(f"family {family} is published only as {fam.sense}")
+        fam = Family(lambda p: gap.read_cases(p, sense), fam.solve, sense=sense, description=fam.description)
     files = [Path(f) for f in files]
     optima = optima if optima is not None else _default_optima(files)
     refs = {}
     if optima is not None:
-        refs = {k: v for k, v in read_optima(optima).items() if v[2] == fam.sense}
+        refs = read_optima(optima, fam.sense)
     rows = []
     for path in files:
         for case in fam.read(path):
