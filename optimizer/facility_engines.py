@@ -62,6 +62,10 @@ def nearest_open_plan(p: FacilityProblem, open_mask: np.ndarray) -> FacilitySolu
     return FacilitySolution(sol.open_sites, assignment, unserved, evaluate(p, sol))
 
 
+QUICK_PROOF_SECONDS = 3.0
+"""Budget of the first, cheap proof attempt that runs beside the re-packing heuristic."""
+
+
 def _integer_objective(p: FacilityProblem) -> bool:
     return p.single_source  # split shares cost cost * units / demand: rational
 
@@ -76,9 +80,9 @@ def _cutoff(p: FacilityProblem, plan: FacilitySolution | None) -> float | None:
 def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, seed: int) -> FacilityResult:
     """Heuristic incumbent, then HiGHS with that incumbent as cutoff.
 
-    With two or more workers on a single-source capacitated problem, HiGHS starts at once
-    from the quick incumbent while a second thread keeps improving it and then starts a
-    second HiGHS (next seed) from the better cutoff; the first proof wins.
+    With two or more workers on a single-source capacitated problem, a short HiGHS proof
+    from the LP-rounded plans runs on one thread while the other improves them by
+    re-packing; easy instances end there, the rest get a full proof from the better cutoff.
     """
     from optimizer.facility_incumbent import best_of, improve_all, incumbent_for, lp_guided_applies, lp_starts
     from optimizer.facility_radius import build_radius
@@ -94,40 +98,32 @@ def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, see
         run = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
                        cutoff=_cutoff(p, incumbent)).run()
         return _result(p, [run], [incumbent], start)
-    quick = improve_all(p, lp_starts(p), deadline=heuristic_deadline, size=3, extra=2)
+    quick = lp_starts(p)  # cheap: small instances are often proven before any re-packing ends
     log.debug("%s: quick incumbent %s after %.2fs", p.name, best_of(quick) and best_of(quick).objective,
               time.perf_counter() - start)
-    first = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
-                     cutoff=_cutoff(p, best_of(quick)))
+    # HiGHS cannot be interrupted through OR-Tools, so the first proof gets a short budget:
+    # easy instances finish inside it while this thread re-packs for a better cutoff.
+    first = HighsRun(build(p), time_limit=min(QUICK_PROOF_SECONDS, deadline - time.perf_counter()),
+                     seed=seed, cutoff=_cutoff(p, best_of(quick)))
     runs, plans = [first], list(quick)
     done = threading.Event()
 
-    def prove(run: HighsRun) -> None:
-        run.run()
-        if run.optimal or run.infeasible:
+    def prove() -> None:
+        first.run()
+        if first.optimal or first.infeasible:
             done.set()
-            for other in runs:
-                if other is not run:
-                    other.stop()
 
-    def improve_then_prove() -> None:
-        better = improve_all(p, quick, deadline=heuristic_deadline, size=4, extra=3, stop=done.is_set)
-        plans.extend(better)
-        if done.is_set():
-            return
-        log.debug("%s: thorough incumbent %s after %.2fs", p.name, best_of(plans).objective,
+    proof = threading.Thread(target=prove)
+    proof.start()
+    better = improve_all(p, quick, deadline=heuristic_deadline, stop=done.is_set)
+    plans.extend(better)
+    proof.join()
+    if not done.is_set():
+        log.debug("%s: full proof from %s after %.2fs", p.name, best_of(plans).objective,
                   time.perf_counter() - start)
-        second = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed + 1,
+        second = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
                           cutoff=_cutoff(p, best_of(plans)))
-        runs.append(second)
-        if not done.is_set():
-            prove(second)
-
-    threads = [threading.Thread(target=prove, args=(first,)), threading.Thread(target=improve_then_prove)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        runs.append(second.run())
     return _result(p, runs, plans, start)
 
 

@@ -52,7 +52,8 @@ def _assign_single(data: _Data, open_mask: np.ndarray) -> np.ndarray | None:
     mask = data.with_virtual(open_mask)
     cost = np.where(mask[None, :], data.c, _INF)
     two = np.partition(cost, 1, axis=1)[:, :2] if cost.shape[1] > 1 else np.hstack([cost, cost])
-    regret = np.where(np.isfinite(two[:, 1]), two[:, 1] - two[:, 0], 1e18)
+    with np.errstate(invalid="ignore"):  # inf - inf for clients with a single allowed site
+        regret = np.where(np.isfinite(two[:, 1]), two[:, 1] - two[:, 0], 1e18)
     by_regret = np.lexsort((-data.d, -regret))
     by_size = np.lexsort((-regret, -data.d))
     for order, best_fit in ((by_regret, False), (by_size, False), (by_size, True)):
@@ -188,7 +189,8 @@ def _assign_split(data: _Data, open_mask: np.ndarray) -> list[dict[int, int]] | 
     unit = np.where(mask[None, :], data.unit, _INF)
     rem = np.where(mask, data.cap, 0.0)
     two = np.partition(unit, 1, axis=1)[:, :2] if unit.shape[1] > 1 else np.hstack([unit, unit])
-    order = np.argsort(-(np.nan_to_num(two[:, 1] - two[:, 0], posinf=1e18)), kind="stable")
+    with np.errstate(invalid="ignore"):
+        order = np.argsort(-(np.nan_to_num(two[:, 1] - two[:, 0], nan=1e18, posinf=1e18)), kind="stable")
     out: list[dict[int, int]] = [{} for _ in range(len(data.d))]
     for i in order:
         need = int(data.d[i])

@@ -89,14 +89,19 @@ def improve_by_repacking(
     site = np.array([start.site_of(i) for i in range(n)])
     open_mask = np.zeros(p.num_sites, dtype=bool)
     open_mask[start.open_sites] = True
+    settled: set[bytes] = set()  # neighbourhoods already re-packed without gain, unchanged since
     for _ in range(max_rounds):  # rounds, not seconds, keep the result reproducible
         improved = False
         for sites, clients in _neighbourhoods(cost, site, open_mask, size, extra):
             if time.perf_counter() >= deadline or (stop is not None and stop()):
                 break
+            key = sites.tobytes() + clients.tobytes() + site[clients].tobytes() + open_mask[sites].tobytes()
+            if key in settled:
+                continue
             current = sum(p.fixed_costs[j] for j in sites if open_mask[j]) + cost[clients, site[clients]].sum()
             new = solve_sub_mip(p, cost, clients, sites, time_limit=5.0, below=current - 0.5)
             if new is None:
+                settled.add(key)
                 continue
             site[clients] = new
             open_mask[sites] = np.isin(sites, new)
