@@ -242,10 +242,9 @@ class StaffLedger:
 
     def __init__(self, pool: StaffPool):
         self.pool = pool
-        self.left: dict[tuple[int, int], int] = {}
-        for m, members in enumerate(pool._merged):
-            for day in {b.day for (_, b) in pool._use}:
-                self.left[m, day] = len(members)
+        days = sorted({b.day for (_, b) in pool._use})
+        self.left: dict[tuple[int, int], int] = {
+            (m, day): len(members) for m, members in enumerate(pool._merged) for day in days}
         self.taken: dict[tuple[int, Block], int] = defaultdict(int)
         self._cells: dict[tuple[int, int], list[int]] = {}
         self._eligible: dict[Block, list[int]] = defaultdict(list)
