@@ -3,8 +3,8 @@
 Cohorts arriving on the same day from the same pick-up point in the same category are
 interchangeable for rooms, transfers and staff, so the model decides integer rooms per
 (arrival group, site) — never per person — and `isolation_extract` hands the rooms to the
-cohorts afterwards, keeping each whole where the rooms allow. Cohorts with carers stay
-groups of their own, with an integer of carer pairs (two people, one room) per site.
+cohorts afterwards, keeping each whole where the rooms allow. A carer shares a room with the
+person cared for: groups with carers also get an integer of such pair rooms per site.
 
 Rules added here: every group housed or declared short; room balance per site and day with
 current occupants; reserves usable only after activation, lag and ramp-up; categories kept
@@ -23,7 +23,7 @@ from models.instance import Cohort, IsolationSite
 from optimizer.context import BuildContext
 from optimizer.isolation_rules import (
     always_open, cohorts_in_scope, days_held, horizon, may_house, no_mix_pairs, occupants_on, release_day,
-    transfer_km, usable_rooms,
+    sharing_carers, stay_days, transfer_km, usable_rooms,
 )
 
 
@@ -39,21 +39,14 @@ class Group:
     sites: list[int] = field(default_factory=list)  # candidate site indexes
     room: dict[int, int] = field(default_factory=dict)  # candidate site -> most rooms it can give the group
 
-    @property
-    def people(self) -> int:
-        return sum(c.people for c in self.cohorts)
-
-    @property
-    def carers(self) -> int:
-        return sum(c.carers for c in self.cohorts)
-
-    @property
-    def rooms(self) -> int:
-        return self.people - self.carers
+    def __post_init__(self) -> None:
+        self.people = sum(c.people for c in self.cohorts)
+        self.carers = sum(sharing_carers(c) for c in self.cohorts)
+        self.rooms = self.people - self.carers
 
     @property
     def name(self) -> str:
-        return self.cohorts[0].id if self.carers else f"{self.origin}/{self.category}/d{self.day}"
+        return f"{self.origin}/{self.category}/d{self.day}"
 
 
 @dataclass
@@ -65,7 +58,8 @@ class IsolationVars:
     used: dict[tuple[int, int], cp_model.IntVar]  # (group, site) -> the group sends people there
     activated: dict[int, cp_model.IntVar]  # reserve site -> activated on day 0
     staff: object = None  # isolation_staff.SiteStaffVars
-    by_site_day: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # (site, day) -> groups held
+    admitted: dict[tuple[int, str, int], cp_model.IntVar] = field(default_factory=dict)  # (site, category, day)
+    by_site_day: dict[tuple[int, int], dict[str, list]] = field(default_factory=dict)  # -> admissions held, by category
 
     def people(self, g: int, s: int) -> cp_model.LinearExprT:
         return self.rooms[g, s] + self.pairs[g, s] if (g, s) in self.pairs else self.rooms[g, s]
@@ -78,17 +72,23 @@ class IsolationVars:
 
 
 def make_groups(ctx: BuildContext, sites: list[IsolationSite]) -> list[Group]:
-    """Arrival groups of the cohorts in scope, each with its candidate sites."""
+    """Arrival groups of the cohorts in scope, each with its candidate sites: allowed category,
+    within transfer reach, and a room left on every day of the stay (a reserve: once ready)."""
     inst = ctx.instance
     keyed: dict[tuple, list[Cohort]] = defaultdict(list)
     for c in cohorts_in_scope(inst):
-        keyed[(c.origin, c.category, c.day, c.id if c.carers else "")].append(c)
+        keyed[c.origin, c.category, c.day].append(c)
+    left = [[usable_rooms(inst, site, d, True) - sum(occupants_on(site, d).values()) for d in range(horizon(inst))]
+            for site in sites]
+    reach: dict[tuple[str, str], list[int]] = {}
     groups = []
-    for (origin, category, day, _), cohorts in sorted(keyed.items()):
+    for (origin, category, day), cohorts in sorted(keyed.items()):
         g = Group(origin, category, day, cohorts, days_held(inst, day, release_day(inst, cohorts[0])))
-        for s, site in enumerate(sites):
-            room = min(usable_rooms(inst, site, d, True) - sum(occupants_on(site, d).values()) for d in g.held)
-            if room > 0 and may_house(inst, origin, category, site):
+        if (origin, category) not in reach:
+            reach[origin, category] = [s for s, site in enumerate(sites) if may_house(inst, origin, category, site)]
+        for s in reach[origin, category]:
+            room = min(left[s][g.held.start:g.held.stop])
+            if room > 0:
                 g.sites.append(s)
                 g.room[s] = min(room, g.rooms)
         groups.append(g)
@@ -112,7 +112,7 @@ def build(ctx: BuildContext) -> IsolationVars | None:
             rooms[g, s] = model.new_int_var(0, grp.room[s], f"rooms[{tag}]")
             used[g, s] = model.new_bool_var(f"used[{tag}]")
             if grp.carers:
-                pairs[g, s] = model.new_int_var(0, grp.carers, f"pairs[{tag}]")
+                pairs[g, s] = model.new_int_var(0, min(grp.carers, grp.room[s]), f"pairs[{tag}]")
     activated = {s: model.new_bool_var(f"activate[{site.id}]") for s, site in enumerate(sites)
                  if not always_open(site)}
     v = IsolationVars(sites, groups, rooms, pairs, used, activated)
@@ -126,33 +126,44 @@ def build(ctx: BuildContext) -> IsolationVars | None:
 
 
 def add_cohort_housing(ctx: BuildContext, v: IsolationVars) -> None:
-    """Hard: a group's rooms go to candidate sites only, at most its rooms in all; a carer shares
-    a room with the person cared for, so carer pairs at a site never exceed its rooms there."""
+    """Hard: a group's rooms go to candidate sites only, at most its rooms in all; one person per
+    room except a carer with the person cared for: pair rooms at most the group's carers, single
+    rooms at most its people without a carer."""
     model = ctx.model
     for g, grp in enumerate(v.groups):
         model.add(sum(v.rooms[g, s] for s in grp.sites) <= grp.rooms)
         if grp.carers:
             model.add(sum(v.pairs[g, s] for s in grp.sites) <= grp.carers)
+            model.add(sum(v.rooms[g, s] - v.pairs[g, s] for s in grp.sites) <= grp.rooms - grp.carers)
         for s in grp.sites:
             model.add(v.rooms[g, s] <= grp.room[s] * v.used[g, s])
+            model.add(v.rooms[g, s] >= v.used[g, s])  # used exactly when rooms are taken
             if grp.carers:
                 model.add(v.pairs[g, s] <= v.rooms[g, s])
 
 
 def add_room_balance(ctx: BuildContext, v: IsolationVars) -> None:
     """Hard: on every day, current occupants plus placed cohorts fit the site's usable rooms;
-    a reserve's rooms count only once activated, after its lag, by the ready fractions."""
+    a reserve's rooms count only once activated, after its lag, by the ready fractions.
+
+    Rooms are summed through admissions per (site, category, day): a stay of L days admitted
+    on day a holds its room on days a..a+L-1, so a day's rooms are a window of admissions."""
     inst, model = ctx.instance, ctx.model
+    parts: dict[tuple[int, str, int], list] = defaultdict(list)
     for g, grp in enumerate(v.groups):
         for s in grp.sites:
-            for d in grp.held:
-                v.by_site_day.setdefault((s, d), []).append(g)
-    for (s, d), gs in sorted(v.by_site_day.items()):
+            parts[s, grp.category, grp.day].append(g)
+    for (s, category, day), gs in sorted(parts.items()):
+        x = model.new_int_var(0, sum(v.groups[g].room[s] for g in gs), f"admit[{v.sites[s].id},{category},{day}]")
+        model.add(x == sum(v.rooms[g, s] for g in gs))
+        v.admitted[s, category, day] = x
+        for d in range(day, min(day + stay_days(inst, category), horizon(inst))):
+            v.by_site_day.setdefault((s, d), {}).setdefault(category, []).append(x)
+    for (s, d), by_category in sorted(v.by_site_day.items()):
         site = v.sites[s]
-        held = sum(occupants_on(site, d).values())
-        placed = sum(v.rooms[g, s] for g in gs)
+        placed = sum(x for xs in by_category.values() for x in xs)
         if always_open(site):
-            model.add(placed <= site.rooms - held)
+            model.add(placed <= site.rooms - sum(occupants_on(site, d).values()))
         else:
             model.add(placed <= usable_rooms(inst, site, d, True) * v.activated[s])
 
@@ -167,16 +178,16 @@ def add_category_separation(ctx: BuildContext, v: IsolationVars) -> None:
         """1 if occupants of the category are there, a boolean if groups may be, else 0."""
         if occupants_on(v.sites[s], d).get(category):
             return 1
-        gs = [g for g in v.by_site_day.get((s, d), []) if v.groups[g].category == category]
-        if not gs:
+        xs = v.by_site_day.get((s, d), {}).get(category)
+        if not xs:
             return 0
         if (s, category, d) not in present:
             m = present[s, category, d] = model.new_bool_var(f"present[{v.sites[s].id},{category},{d}]")
-            model.add(sum(v.rooms[g, s] for g in gs) <= min(v.sites[s].rooms, sum(v.groups[g].room[s] for g in gs)) * m)
+            model.add(sum(xs) <= v.sites[s].rooms * m)
         return present[s, category, d]
 
     for a, b in no_mix_pairs(ctx.instance):
-        for s, d in sorted({(s, d) for (s, d) in v.by_site_day}):
+        for s, d in sorted(v.by_site_day):
             pa, pb = presence(s, a, d), presence(s, b, d)
             if isinstance(pa, int) and isinstance(pb, int):
                 continue  # nothing to decide (occupants already mixed is the input's matter)
@@ -206,6 +217,13 @@ def _add_terms(ctx: BuildContext, v: IsolationVars) -> None:
     ctx.add_term("cost", "isolation.cohort_splits", ip.split_penalty * sum(splits))
 
 
+def warm_start(ctx: BuildContext, v: IsolationVars) -> None:
+    """After the pool is finalized: offer the isolation blocks their pool people in its hints."""
+    from optimizer.isolation_staff import offer_pool_people
+
+    offer_pool_people(ctx, v)
+
+
 def extract(ctx: BuildContext, v: IsolationVars, solver: cp_model.CpSolver, staffing: dict):
     """Read the isolation section, its day-0 roster and its shortage lines from a solution."""
     from optimizer.isolation_extract import extract_section
@@ -213,4 +231,4 @@ def extract(ctx: BuildContext, v: IsolationVars, solver: cp_model.CpSolver, staf
     return extract_section(ctx, v, solver, staffing)
 
 
-__all__ = ["Group", "IsolationVars", "build", "extract", "horizon"]
+__all__ = ["Group", "IsolationVars", "build", "extract", "horizon", "warm_start"]

@@ -9,7 +9,6 @@ named, in planner words with site ids (the workbook shows names).
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 
 from models.plan import Shortage
 from optimizer.isolation_rules import (
@@ -26,6 +25,10 @@ KIND_WORDS = {"doctor": "doctors", "nurse": "nurses", NONMEDICAL: "non-medical s
 
 def _ids(ids: list[str]) -> str:
     return ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+
+
+def _transfer_words(day: int) -> str:
+    return f"transfer capacity: bus seat-trips of day {day} used up"
 
 
 def binding_resource(ctx, v, grp, free: dict, present: dict, transfer: dict) -> str:
@@ -55,15 +58,16 @@ def binding_resource(ctx, v, grp, free: dict, present: dict, transfer: dict) -> 
         return f"categories kept apart: {_ids(mixed)} hold other categories"
     used, cap = transfer.get(grp.day, (0, 0))
     if cap - used < 1 + seat_allowance(inst):
-        return f"transfer capacity: bus seat-trips of day {grp.day} used up"
+        return _transfer_words(grp.day)
     if grp.day == 0:
         towns = sorted({v.sites[s].township for s in grp.sites})
         return f"site staff on day 0 (doctors, nurses, non-medical) within commuting range of {_ids(towns)}"
     return f"rooms: {_ids([v.sites[s].id for s in grp.sites])} full"
 
 
-def shortage_lines(ctx, v, solver, unhoused: dict[str, int], occupancy, unmoved: dict) -> list[Shortage]:
-    """One critical line per cohort (partly) without a room, and per site lacking day-0 staff."""
+def shortage_lines(ctx, v, solver, unhoused: dict[str, int], occupancy, no_bus: set[str]) -> list[Shortage]:
+    """One critical line per cohort (partly) without a room, and per site lacking day-0 staff;
+    `no_bus`: cohorts the bus trips could not all carry (see isolation_transfer)."""
     inst = ctx.instance
     free = {(r.site, r.day): r.free_rooms for r in occupancy}
     present = {(r.site, r.day): set(r.categories) for r in occupancy}
@@ -77,16 +81,15 @@ def shortage_lines(ctx, v, solver, unhoused: dict[str, int], occupancy, unmoved:
             module="isolation", tier="critical",
             what=f"{CATEGORY_WORDS[grp.category]} without an isolation room (arriving day {grp.day})",
             township=grp.origin if grp.origin in towns else None, entity=cid, quantity=unhoused[cid],
-            unit="people", binding_resource=binding_resource(ctx, v, grp, free, present, transfer)))
+            unit="people", binding_resource=_transfer_words(grp.day) if cid in no_bus
+            else binding_resource(ctx, v, grp, free, present, transfer)))
     for (s, kind), n in sorted(short_person_shifts(v, solver).items()):
         site = v.sites[s]
         lines.append(Shortage(
             module="isolation", tier="critical", what=f"day-0 {KIND_WORDS[kind]} for current occupants",
             township=site.township, entity=site.id, quantity=n, unit="person-shifts",
             binding_resource=f"{KIND_WORDS[kind]} free on day 0 within commuting range of {site.township}"))
-    by_day = defaultdict(int)
-    for (day, _o, _s), n in unmoved.items():
-        by_day[day] += n
-    for day, n in sorted(by_day.items()):
-        log.error("isolation: %d placed people of day %d found no bus trip (seat rule not held)", n, day)
+    if no_bus:
+        log.warning("isolation: %d cohorts found no bus trip for everyone placed; left without a room",
+                    len(no_bus))
     return lines

@@ -38,6 +38,12 @@ def cohorts_in_scope(inst: Instance) -> list[Cohort]:
     return sorted((c for c in inst.cohorts if in_scope(inst, c)), key=lambda c: c.id)
 
 
+def sharing_carers(c: Cohort) -> int:
+    """Carers who share a room: one per person cared for; any carer beyond that needs a room of
+    their own (one person per room). So a cohort needs people − sharing carers rooms."""
+    return min(c.carers, c.people - c.carers)
+
+
 def release_day(inst: Instance, c: Cohort) -> int:
     return c.day + stay_days(inst, c.category)
 

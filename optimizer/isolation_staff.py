@@ -24,7 +24,7 @@ from models.instance import StaffMember
 from models.plan import RosterEntry
 from optimizer.context import BuildContext
 from optimizer.isolation_rules import (
-    KINDS, MEDICAL, NONMEDICAL, horizon, kind_roles, occupants_on, role_for, shifts, staff_needed,
+    KINDS, MEDICAL, NONMEDICAL, horizon, kind_roles, occupants_on, role_for, shifts, staff_needed, usable_rooms,
 )
 from optimizer.pool import Block, StaffGroup, availability, block_fits
 
@@ -44,13 +44,35 @@ def pool_role(inst, kind: str) -> str:
     return kind if kind in MEDICAL else inst.policy.isolation.nonmedical_roles[0]
 
 
-def _crews(inst, site_id: str, closed_loop: list[StaffMember]) -> list[list[StaffMember]]:
-    """The site's closed-loop people in interchangeable crews (same skills, hours, availability)."""
-    by_key: dict[tuple, list[StaffMember]] = defaultdict(list)
+def _crews(inst, site, closed_loop: list[StaffMember]) -> tuple[list[list[StaffMember]], list[dict]]:
+    """The site's closed-loop people in crews of people who fit the same (shift, kind) duties,
+    each crew with its duties {(shift, kind): role}; people who fit none are left out."""
+    by_sig: dict[tuple, list[StaffMember]] = defaultdict(list)
+    sig_roles: dict[tuple, dict] = {}
     for p in closed_loop:
-        start, days_left = availability(inst, p)
-        by_key[(tuple(sorted(p.skills)), p.hours_per_day, start, days_left, p.home_township)].append(p)
-    return [by_key[k] for k in sorted(by_key)]
+        duties = {(t, kind): role for t, (start, end) in enumerate(shifts(inst)) for kind in KINDS
+                  if (role := role_for(inst, p, kind))
+                  and _fits(inst, p, Block(0, start, end, site.township, role, "isolation"))}
+        if duties:
+            sig = tuple(sorted(duties.items()))
+            by_sig[sig].append(p)
+            sig_roles[sig] = duties
+    keys = sorted(by_sig)
+    return [by_sig[k] for k in keys], [sig_roles[k] for k in keys]
+
+
+def _crew_covers(crews, fits, kind: str, need: int, n_shifts: int) -> bool:
+    """Whether the people of the crews who take only this kind can fill `need` in every shift,
+    one shift each (a greedy check: scarce shifts first, least flexible people first)."""
+    people = [[t for t in range(n_shifts) if (t, kind) in f] for crew, f in zip(crews, fits)
+              if all(k == kind for (_, k) in f) for _ in crew]
+    left = {t: need for t in range(n_shifts)}
+    for options in sorted(people, key=len):
+        open_shifts = [t for t in options if left[t]]
+        if open_shifts:
+            t = min(open_shifts, key=lambda t: (sum(t in o for o in people), t))
+            left[t] -= 1
+    return not any(left.values())
 
 
 def _fits(inst, person: StaffMember, block: Block) -> bool:
@@ -76,7 +98,9 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
     for s, site in enumerate(v.sites):
         occ = sum(occupants_on(site, 0).values())
         arrivals = [g for g in day0 if s in v.groups[g].sites]
-        most = occ + min(sum(v.groups[g].people for g in arrivals), 2 * sum(v.groups[g].room[s] for g in arrivals))
+        most = occ + min(sum(v.groups[g].people for g in arrivals),
+                         sum(v.groups[g].room[s] + min(v.groups[g].carers, v.groups[g].room[s]) for g in arrivals),
+                         2 * max(0, usable_rooms(inst, site, 0, True) - occ))
         if most == 0:
             continue
         out.sites.append(s)
@@ -90,19 +114,14 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
             is_open = model.new_bool_var(f"open0[{site.id}]")
             model.add(people0 <= most * is_open)
         need_most, need_occ = staff_needed(inst, most), staff_needed(inst, occ)
-        crews = out.crews[s] = _crews(inst, site.id, closed_loop[site.id])
-        fits = [{(t, kind): role for t, (start, end) in enumerate(day_shifts) for kind in KINDS
-                 if (role := role_for(inst, crew[0], kind))
-                 and _fits(inst, crew[0], Block(0, start, end, site.township, role, "isolation"))} for crew in crews]
+        crews, fits = _crews(inst, site, closed_loop[site.id])
+        out.crews[s] = crews
+        shifts_of: dict[int, list] = defaultdict(list)  # crew -> its shift variables
         for kind in KINDS:
             if not need_most[kind]:
                 continue
-            # people able to take this kind in any shift and no other kind: if they alone cover the
-            # most the site may need, the pool is never asked (keeps a city's model small)
-            dedicated = sum(len(crew) for crew, f in zip(crews, fits)
-                            if all((t, kind) in f for t in range(len(day_shifts)))
-                            and all(k == kind for (_, k) in f))
-            ask_pool = dedicated < len(day_shifts) * need_most[kind]
+            # if the crew alone covers the most the site may need, the pool is never asked
+            ask_pool = not _crew_covers(crews, fits, kind, need_most[kind], len(day_shifts))
             for t, (start, end) in enumerate(day_shifts):
                 need = per_unit[kind] * units if kind in MEDICAL else need_most[kind] * is_open
                 cover = []
@@ -111,6 +130,7 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
                         x = out.closed[s, c, t, kind] = model.new_int_var(
                             0, len(crew), f"closed[{site.id},{c},{t},{kind}]")
                         cover.append(x)
+                        shifts_of[c].append(x)
                 if ask_pool:
                     top = out.top[s, t, kind] = model.new_int_var(0, need_most[kind], f"top[{site.id},{t},{kind}]")
                     cover.append(top)
@@ -121,14 +141,33 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
                     cover.append(short)
                 model.add(sum(cover) >= need)
         for c, crew in enumerate(crews):
-            mine = [x for (ss, cc, _, _), x in out.closed.items() if ss == s and cc == c]
-            if mine:
-                model.add(sum(mine) <= len(crew))  # one shift a day per person
+            if len(shifts_of[c]) > 1:
+                model.add(sum(shifts_of[c]) <= len(crew))  # one shift a day per person
     for (town, t, kind), tops in sorted(top_by_block.items()):
         start, end = day_shifts[t]
         ctx.pool.staff(Block(0, start, end, town, pool_role(inst, kind), "isolation"), sum(tops))
     ctx.add_term("critical", "isolation.site_staff_short", weight * sum(out.short.values()))
     return out
+
+
+def offer_pool_people(ctx, v) -> None:
+    """Warm start: count free pool people for the isolation blocks, up to the most they may need.
+
+    The pool hints every counted variable from its ledger; a block nobody warm-started would be
+    hinted at zero people, which steers the first search away from admitting anyone on day 0.
+    The rooms themselves are left to the solver (a greedy room plan as a hint proved worse than
+    none)."""
+    if v.staff is None or not v.staff.top:
+        return
+    inst = ctx.instance
+    most: dict[Block, int] = defaultdict(int)
+    for (s, t, kind), top in v.staff.top.items():
+        start, end = shifts(inst)[t]
+        block = Block(0, start, end, v.sites[s].township, pool_role(inst, kind), "isolation")
+        most[block] += int(top.proto.domain[-1])
+    ledger = ctx.pool.ledger()
+    for block, n in sorted(most.items()):
+        ledger.take(block, min(n, ledger.available(block)))
 
 
 def staff_roster(ctx: BuildContext, v, solver: cp_model.CpSolver, staffing: dict) -> list[RosterEntry]:

@@ -8,8 +8,8 @@ from models.instance import Instance
 from models.plan import Plan
 from optimizer.checks.violation import Violation
 from optimizer.isolation_rules import (
-    cohorts_in_scope, horizon, in_scope, kind_of_role, no_mix_pairs, occupants_on, release_day, shifts, staff_needed,
-    transfer_min, trip_minutes, usable_rooms,
+    cohorts_in_scope, horizon, in_scope, kind_of_role, no_mix_pairs, occupants_on, release_day, sharing_carers, shifts,
+    staff_needed, transfer_min, trip_minutes, usable_rooms,
 )
 
 
@@ -75,7 +75,8 @@ def check_site_allowed(inst: Instance, plan: Plan) -> list[Violation]:
 
 
 def check_carers(inst: Instance, plan: Plan) -> list[Violation]:
-    """Hard: one person per room, except a carer sharing with the one person cared for."""
+    """Hard: one person per room, except a carer sharing with the one person cared for (a cohort's
+    carers beyond one per person cared for take rooms of their own)."""
     cohorts = inst.by_id("cohorts")
     carers: dict[str, int] = defaultdict(int)
     cared: dict[str, int] = defaultdict(int)
@@ -90,8 +91,9 @@ def check_carers(inst: Instance, plan: Plan) -> list[Violation]:
         cared[p.cohort] += p.people - p.carers
     for cid, n in sorted(carers.items()):
         c = cohorts.get(cid)
-        if c is not None and (n > c.carers or cared[cid] > c.people - c.carers):
-            out.append(Violation("one_per_room", f"cohort {cid}", f"{n} carers placed, the cohort has {c.carers}"))
+        if c is not None and (n > sharing_carers(c) or cared[cid] > c.people - sharing_carers(c)):
+            out.append(Violation("one_per_room", f"cohort {cid}",
+                                 f"{n} carers sharing rooms, the cohort has {sharing_carers(c)}"))
     return out
 
 
