@@ -9,6 +9,7 @@ named, in planner words with site ids (the workbook shows names).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from models.plan import Shortage
 from optimizer.isolation_rules import (
@@ -24,11 +25,15 @@ KIND_WORDS = {"doctor": "doctors", "nurse": "nurses", NONMEDICAL: "non-medical s
 
 
 def _ids(ids: list[str]) -> str:
-    return ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    return ", ".join(ids[:3]) + (f", +{len(ids) - 3}" if len(ids) > 3 else "")
 
 
-def _transfer_words(day: int) -> str:
-    return f"transfer capacity: bus seat-trips of day {day} used up"
+def _date(inst, day: int) -> str:
+    return (inst.plan_date + timedelta(days=day)).isoformat()
+
+
+def _transfer_words(inst, day: int) -> str:
+    return f"transfer capacity: bus seat-trips of {_date(inst, day)} used up"
 
 
 def binding_resource(ctx, v, grp, free: dict, present: dict, transfer: dict) -> str:
@@ -58,10 +63,10 @@ def binding_resource(ctx, v, grp, free: dict, present: dict, transfer: dict) -> 
         return f"categories kept apart: {_ids(mixed)} hold other categories"
     used, cap = transfer.get(grp.day, (0, 0))
     if cap - used < 1 + seat_allowance(inst):
-        return _transfer_words(grp.day)
+        return _transfer_words(inst, grp.day)
     if grp.day == 0:
         towns = sorted({v.sites[s].township for s in grp.sites})
-        return f"site staff on day 0 (doctors, nurses, non-medical) within commuting range of {_ids(towns)}"
+        return f"site staff on the plan date (doctors, nurses, non-medical) within commuting range of {_ids(towns)}"
     return f"rooms: {_ids([v.sites[s].id for s in grp.sites])} full"
 
 
@@ -79,16 +84,16 @@ def shortage_lines(ctx, v, solver, unhoused: dict[str, int], occupancy, no_bus: 
         grp = group_of[cid]
         lines.append(Shortage(
             module="isolation", tier="critical",
-            what=f"{CATEGORY_WORDS[grp.category]} without an isolation room (arriving day {grp.day})",
+            what=f"{CATEGORY_WORDS[grp.category]} without an isolation room (arriving {_date(inst, grp.day)})",
             township=grp.origin if grp.origin in towns else None, entity=cid, quantity=unhoused[cid],
-            unit="people", binding_resource=_transfer_words(grp.day) if cid in no_bus
+            unit="people", binding_resource=_transfer_words(inst, grp.day) if cid in no_bus
             else binding_resource(ctx, v, grp, free, present, transfer)))
     for (s, kind), n in sorted(short_person_shifts(v, solver).items()):
         site = v.sites[s]
         lines.append(Shortage(
-            module="isolation", tier="critical", what=f"day-0 {KIND_WORDS[kind]} for current occupants",
+            module="isolation", tier="critical", what=f"{KIND_WORDS[kind]} for current occupants on the plan date",
             township=site.township, entity=site.id, quantity=n, unit="person-shifts",
-            binding_resource=f"{KIND_WORDS[kind]} free on day 0 within commuting range of {site.township}"))
+            binding_resource=f"{KIND_WORDS[kind]} free on the plan date within commuting range of {site.township}"))
     if no_bus:
         log.warning("isolation: %d cohorts found no bus trip for everyone placed; left without a room",
                     len(no_bus))
