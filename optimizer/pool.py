@@ -138,11 +138,19 @@ class StaffPool:
         person takes at most one duty block a day (never two places at once)."""
         self._finalized = True
         blocks = sorted({b for b, _ in self._requests})
+        by_town: dict[str, list[Block]] = defaultdict(list)
+        for b in blocks:
+            by_town[b.township].append(b)
+        limit = self.instance.policy.staff.max_commute_min
+        reach: dict[str, list[Block]] = {}  # home -> blocks within commuting range, in block order
         merged: dict[tuple, int] = {}
         static_to_merged: dict[int, int] = {}
         eligible_of: list[tuple[Block, ...]] = []
         for k, g in enumerate(self.groups):
-            sig = tuple(b for b in blocks if block_fits(self.instance, g, b))
+            if g.home not in reach:
+                near = [t for t in by_town if staff_travel_min(self.instance, g.home, t) <= limit]
+                reach[g.home] = sorted(b for t in near for b in by_town[t])
+            sig = tuple(b for b in reach[g.home] if block_fits(self.instance, g, b))
             key = (g.home, sig)
             if key not in merged:
                 merged[key] = len(self._merged)
