@@ -200,7 +200,9 @@ def _add_terms(ctx: BuildContext, v: IsolationVars) -> None:
     ip = inst.policy.isolation
     unhoused, room_cost, transfer, splits = [], [], [], []
     for g, grp in enumerate(v.groups):
-        unhoused.append(len(grp.held) * (grp.people - v.housed(g)))
+        short = model.new_int_var(0, grp.people, f"unhoused[{grp.name}]")
+        model.add(short == grp.people - v.housed(g))
+        unhoused.append(len(grp.held) * short)
         for s in grp.sites:
             room_cost.append(v.sites[s].room_cost_per_day * len(grp.held) * v.rooms[g, s])
             per_person = round(ip.transfer_cost_per_person_km * transfer_km(inst, grp.origin, v.sites[s]))

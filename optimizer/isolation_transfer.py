@@ -20,35 +20,44 @@ from optimizer.isolation_rules import buses, seat_allowance, seat_trips_per_day,
 
 
 SPREAD = 3
-"""Runs per arrival group the fleet's spare seats must allow before the seat rule is dropped."""
+"""Runs per pick-up point and day the fleet's spare seats must allow before the seat rule is dropped."""
 
 
 def add_transfer_capacity(ctx: BuildContext, v) -> None:
     """Hard: each day's admissions fit the transfer fleet's seats × trips (closed loop, point to point).
 
-    Exactly: people moved plus, per run (group to site), the empty seats of its last trip stay
-    within the seat-trips. That rule ties a boolean per run into the search, which slows the
-    city-size model badly where seats are plentiful, so it is added only on days when the most
-    people who could arrive (A), with SPREAD runs per arrival group, could exceed the fleet.
-    On the other days a plan spreading its groups wider is still moved if it can be; if not,
-    `isolation_extract` leaves those people without a room and names transfer capacity."""
+    Exactly: people moved plus, per run (a pick-up point to a site), the empty seats of its last
+    trip stay within the seat-trips. That rule ties a boolean per run into the search, which slows
+    the city-size model badly where seats are plentiful, so it is added only on days when the most
+    people who could arrive (A), with SPREAD runs per pick-up point, could exceed the fleet. On the
+    other days a plan spreading wider is still moved if it can be; if not, `isolation_extract`
+    leaves those people without a room and names transfer capacity."""
     inst, model = ctx.instance, ctx.model
     capacity = seat_trips_per_day(inst)
     allowance = seat_allowance(inst)
-    runs: dict[int, list] = defaultdict(list)
+    runs: dict[int, dict[tuple[str, int], list]] = defaultdict(lambda: defaultdict(list))
     people: dict[int, list] = defaultdict(list)
     arriving: dict[int, int] = defaultdict(int)
-    groups: dict[int, int] = defaultdict(int)
     for g, grp in enumerate(v.groups):
         if grp.sites:
             arriving[grp.day] += grp.people
-            groups[grp.day] += 1
         for s in grp.sites:
-            runs[grp.day].append(v.used[g, s])
+            runs[grp.day][grp.origin, s].append(v.used[g, s])
             people[grp.day].append(v.people(g, s))
-    for day in sorted(runs):
-        if arriving[day] + allowance * min(len(runs[day]), SPREAD * groups[day]) > capacity:
-            model.add(sum(people[day]) + allowance * sum(runs[day]) <= capacity)
+    for day, by_run in sorted(runs.items()):
+        origins = len({o for o, _ in by_run})
+        if arriving[day] + allowance * min(len(by_run), SPREAD * origins) <= capacity:
+            continue
+        flags = []
+        for (origin, s), used in sorted(by_run.items()):
+            if len(used) == 1:
+                flags.append(used[0])
+                continue
+            run = model.new_bool_var(f"run[{day},{origin},{v.sites[s].id}]")
+            for u in used:
+                model.add_implication(u, run)
+            flags.append(run)
+        model.add(sum(people[day]) + allowance * sum(flags) <= capacity)
 
 
 def assign_buses(inst, placements: list[IsolationPlacement]) -> tuple[list[IsolationTransfer], dict]:
