@@ -21,6 +21,7 @@ from optimizer.facility_problem import (
     FacilityResult,
     FacilitySolution,
     evaluate,
+    violations,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "add_facility_location",
     "evaluate",
     "solve_facility",
+    "violations",
 ]
 
 log = logging.getLogger(__name__)

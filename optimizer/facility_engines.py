@@ -17,7 +17,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from optimizer.facility_mip import HighsRun, MipModel, build_mip
-from optimizer.facility_problem import FacilityProblem, FacilityResult, FacilitySolution, evaluate
+from optimizer.facility_problem import FacilityProblem, FacilityResult, FacilitySolution, evaluate, violations
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,14 @@ def _result(p: FacilityProblem, runs: list[HighsRun], plans: list, start: float)
 
     integer = _integer_objective(p)
     found = [decode(p, r.mm, r.values()) for r in runs if r.values() is not None]
-    best = best_of(list(plans) + found)
+    valid = []
+    for plan in list(plans) + found:  # a safety net: never report a plan that breaks a rule
+        broken = violations(p, plan) if plan is not None else []
+        if broken:
+            log.warning("%s: dropping a plan of %.1f that breaks %s", p.name, plan.objective, broken[:3])
+        elif plan is not None:
+            valid.append(plan)
+    best = best_of(valid)
     proven = [r for r in runs if r.optimal or r.infeasible]
     if proven and best is not None:
         status, bound = "OPTIMAL", best.objective  # the search closed: nothing beats the best plan

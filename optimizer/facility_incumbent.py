@@ -89,6 +89,8 @@ def best_of(plans: list[FacilitySolution | None]) -> FacilitySolution | None:
 
 def incumbent_for(p: FacilityProblem, *, deadline: float) -> FacilitySolution | None:
     """Best plan the heuristics find before ``deadline`` (None when they find none)."""
+    if not p.single_source and not p.uncapacitated:
+        return None  # split demand: HiGHS finds good plans itself; a greedy one only costs time
     if not lp_guided_applies(p):
         return greedy_solution(p, time_budget=max(0.0, min(2.0, deadline - time.perf_counter())))
     starts = lp_starts(p)

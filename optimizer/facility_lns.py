@@ -53,21 +53,24 @@ def solve_sub_mip(
 
 
 def _neighbourhoods(cost: np.ndarray, site: np.ndarray, open_mask: np.ndarray, size: int, extra: int):
-    """For each open site: it, the open sites nearest to its clients, and cheap closed sites."""
+    """For each open site: it, the open sites nearest to its clients, and cheap closed sites.
+
+    Open/closed sets are re-read for every neighbourhood because the caller changes them
+    between yields; every client of a chosen site is freed, so no load is left behind.
+    """
     big = np.where(cost < 0, 1e12, cost).astype(float)
-    opened = np.flatnonzero(open_mask)
-    closed = np.flatnonzero(~open_mask)
-    for a in opened:
+    for a in np.flatnonzero(open_mask):
         mine = np.flatnonzero(site == a)
-        if mine.size == 0:
+        if not open_mask[a] or mine.size == 0:
             continue
+        opened, closed = np.flatnonzero(open_mask), np.flatnonzero(~open_mask)
         pull = big[mine].mean(axis=0)  # how cheap each site is for a's clients
         near_open = [b for b in opened[np.argsort(pull[opened], kind="stable")] if b != a][: size - 1]
         group = [a, *near_open]
-        members = np.flatnonzero(np.isin(site, group))
-        pull_all = big[members].mean(axis=0)
+        pull_all = big[np.isin(site, group)].mean(axis=0)
         near_closed = list(closed[np.argsort(pull_all[closed], kind="stable")][:extra])
-        yield np.array(sorted(group + near_closed)), members
+        sites = np.array(sorted(group + near_closed))
+        yield sites, np.flatnonzero(np.isin(site, sites))
 
 
 def improve_by_repacking(

@@ -172,3 +172,28 @@ def evaluate(problem: FacilityProblem, solution: FacilitySolution) -> float:
         if solution.unserved[i] and problem.unserved_penalty is not None:
             total += problem.unserved_penalty[i] * (1 if problem.single_source else solution.unserved[i] / d)
     return float(total)
+
+
+def violations(problem: FacilityProblem, solution: FacilitySolution) -> list[str]:
+    """Broken rules of a plan: unserved demand without a penalty, closed or forbidden sites, overload."""
+    p, out = problem, []
+    cost = p.cost_matrix()
+    opened = set(solution.open_sites)
+    load = np.zeros(p.num_sites)
+    for i, served in enumerate(solution.assignment):
+        if sum(served.values()) + solution.unserved[i] != p.demands[i]:
+            out.append(f"client {i}: served + unserved != demand")
+        if solution.unserved[i] and p.unserved_penalty is None:
+            out.append(f"client {i}: left unserved")
+        if p.single_source and len(served) > 1:
+            out.append(f"client {i}: split over {len(served)} sites")
+        for j, q in served.items():
+            if j not in opened or cost[i, j] == FORBIDDEN:
+                out.append(f"client {i}: served by closed or forbidden site {j}")
+            load[j] += q
+    for j, c in enumerate(p.capacities):
+        if c is not None and load[j] > c:
+            out.append(f"site {j}: load {load[j]:g} over capacity {c}")
+    if p.open_count is not None and len(opened) != p.open_count:
+        out.append(f"{len(opened)} sites open, {p.open_count} required")
+    return out

@@ -13,6 +13,7 @@ from optimizer.facility import (
     add_facility_location,
     evaluate,
     solve_facility,
+    violations,
 )
 
 ENGINES = ["cpsat", "mip"]
@@ -66,6 +67,7 @@ def check_plan(p: FacilityProblem, result) -> None:
             assert load[j] <= c
     if p.open_count is not None:
         assert len(sol.open_sites) == p.open_count
+    assert violations(p, sol) == []
     assert evaluate(p, sol) == pytest.approx(result.objective)
 
 
@@ -196,3 +198,36 @@ def test_invalid_input_is_rejected():
         FacilityProblem(capacities=[1], fixed_costs=[1], demands=[1], costs=[[1, 2]])
     with pytest.raises(ValueError):
         solve_facility(SINGLE, time_limit=1, engine="gurobi")
+
+
+def tight_random_problem(seed: int, sites: int = 8, clients: int = 40) -> FacilityProblem:
+    rng = np.random.default_rng(seed)
+    demands = rng.integers(5, 20, clients)
+    caps = np.full(sites, int(demands.sum() / (sites * 0.45)))  # about half the sites must open
+    xy_c, xy_s = rng.random((clients, 2)), rng.random((sites, 2))
+    dist = np.rint(100 * np.linalg.norm(xy_c[:, None] - xy_s[None], axis=2)).astype(int) + 1
+    return FacilityProblem(capacities=caps.tolist(), fixed_costs=rng.integers(50, 150, sites).tolist(),
+                           demands=demands.tolist(), costs=dist * demands[:, None] // 10)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_repacking_heuristic_keeps_every_rule_on_tight_problems(seed):
+    from optimizer.facility_incumbent import improve_all, lp_starts
+
+    p = tight_random_problem(seed)
+    starts = lp_starts(p)
+    assert starts
+    for plan in starts + improve_all(p, starts, deadline=float("inf")):
+        assert violations(p, plan) == []
+        assert plan.objective == evaluate(p, plan)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_engines_agree_on_tight_problems(seed):
+    p = tight_random_problem(seed, sites=6, clients=25)
+    mip = solve_facility(p, time_limit=20, workers=2, engine="mip")
+    cp = solve_facility(p, time_limit=20, workers=2, engine="cpsat")
+    assert mip.status == cp.status == "OPTIMAL"
+    assert mip.objective == cp.objective
+    check_plan(p, mip)
+    check_plan(p, cp)
