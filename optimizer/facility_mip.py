@@ -157,6 +157,12 @@ def build_mip(p: FacilityProblem, *, integral: bool = True) -> MipModel:
     return MipModel(b.build(integral), y, client, site, x, u)
 
 
+HEURISTIC_SWITCHES = (
+    "mip_heuristic_run_rins", "mip_heuristic_run_rens", "mip_heuristic_run_root_reduced_cost",
+    "mip_heuristic_run_zi_round", "mip_heuristic_run_shifting", "mip_heuristic_run_feasibility_jump",
+)
+
+
 class HighsRun:
     """One HiGHS solve of a built model at zero gap tolerance; ``stop()`` interrupts it from another thread.
 
@@ -164,7 +170,8 @@ class HighsRun:
     worse plan it stumbled on as "optimal", so callers compare against their incumbent.
     """
 
-    def __init__(self, mm: MipModel, *, time_limit: float, seed: int, cutoff: float | None = None):
+    def __init__(self, mm: MipModel, *, time_limit: float, seed: int, cutoff: float | None = None,
+                 own_heuristics: bool = True):
         self.mm = mm
         self.params = mathopt.SolveParameters(
             time_limit=datetime.timedelta(seconds=max(time_limit, 0.01)),
@@ -174,6 +181,10 @@ class HighsRun:
         )
         if cutoff is not None:  # MathOpt's cutoff_limit is not wired to HiGHS; its own option is
             self.params.highs.double_options["objective_bound"] = cutoff
+        if not own_heuristics:  # the incumbent is already (near) optimal: spend the time on the proof
+            self.params.highs.double_options["mip_heuristic_effort"] = 0.0
+            for name in HEURISTIC_SWITCHES:
+                self.params.highs.bool_options[name] = False
         self.interrupter = solve_interrupter.SolveInterrupter()
         self.reason: mathopt.TerminationReason | None = None
         self._values: np.ndarray | None = None
