@@ -86,7 +86,7 @@ def improve(mf: MinForm, agent_of: np.ndarray, max_moves: int | None = None) -> 
 
 def first_plan(mf: MinForm, prices: list[np.ndarray]) -> np.ndarray | None:
     """Cheapest improved greedy plan over a few preferences: cost, cost net of each price vector, load share."""
-    share = mf.load / np.maximum(mf.cap, 1)[:, None]
+    share = mf.load / np.maximum(mf.cap, 1)[:, None]  # tight capacities: place by share of the agent used
     desires = [mf.cost.astype(float)] + [mf.cost - p[None, :] for p in prices] + [share]
     best = None
     for desire in desires:

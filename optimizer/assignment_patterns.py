@@ -41,6 +41,16 @@ class BundleCuts(NamedTuple):
     def size(self) -> int:
         return sum(len(b.rows) for b in self.agents)
 
+    def smallest(self, limit: int) -> BundleCuts:
+        """The smallest tables up to ``limit`` bundles in all: still valid cuts, cheaper for CP-SAT's presolve."""
+        kept, total = [], 0
+        for b in sorted(self.agents, key=lambda b: len(b.rows)):
+            if total + len(b.rows) > limit:
+                break
+            kept.append(b)
+            total += len(b.rows)
+        return self._replace(agents=sorted(kept, key=lambda b: b.agent))
+
 
 def _completion(cost: np.ndarray, weight: np.ndarray, cap: int) -> np.ndarray:
     """rest[t][c]: cheapest cost of a bundle of items t.. within capacity c (rest[0][cap] is the best)."""
@@ -56,30 +66,35 @@ def _completion(cost: np.ndarray, weight: np.ndarray, cap: int) -> np.ndarray:
 
 def _bundles(rest: np.ndarray, cost: np.ndarray, weight: np.ndarray, room: float,
              limit: int) -> list[tuple[tuple[int, ...], float]] | None:
-    """All bundles within capacity whose cost is within ``room`` of the cheapest; None past ``limit``."""
+    """All bundles within capacity whose cost is within ``room`` of the cheapest; None past ``limit``.
+
+    Depth first, one item at a time (take it or not), pruned by the exact cheapest completion:
+    every node that survives leads to at least one qualifying bundle.
+    """
     k, cap = len(cost), rest.shape[1] - 1
     best = float(rest[0, cap])
+    limit_cost = best + room + EPS * max(1.0, abs(best))
     bound, costs, weights = rest.tolist(), cost.tolist(), weight.tolist()
-    tol = EPS * max(1.0, abs(best))
     out: list[tuple[tuple[int, ...], float]] = []
     stack = [(0, 0.0, cap, ())]
+    pop, push = stack.pop, stack.append
     while stack:
-        t, spent, c, chosen = stack.pop()
-        if spent + bound[t][c] - best > room + tol:
-            continue  # even the cheapest completion overshoots the room
+        t, spent, c, chosen = pop()
         if t == k:
             out.append((chosen, spent - best))
             if len(out) > limit:
                 return None
             continue
-        stack.append((t + 1, spent, c, chosen))
-        if weights[t] <= c:
-            stack.append((t + 1, spent + costs[t], c - weights[t], chosen + (t,)))
+        if spent + bound[t + 1][c] <= limit_cost:
+            push((t + 1, spent, c, chosen))
+        w = weights[t]
+        if w <= c and spent + costs[t] + bound[t + 1][c - w] <= limit_cost:
+            push((t + 1, spent + costs[t], c - w, chosen + (t,)))
     return out
 
 
 def bundle_cuts(mf: MinForm, keep: np.ndarray, price: np.ndarray, target: int,
-                limit: int = 20_000, total_limit: int = 60_000, resolution: int = 100) -> BundleCuts:
+                limit: int = 50_000, total_limit: int = 100_000, resolution: int = 100) -> BundleCuts:
     """Enumerate the qualifying bundles of every agent on the residual pairs ``keep``.
 
     An agent whose bundles exceed ``limit`` (or would push the total past

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 # Relative tolerance on float bounds: a bound must stay valid, so it is shaded by this much.
 EPS = 1e-7
+STRETCH = 25  # subgradient steps over which the bound must still rise to go on (after twice as many)
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,8 +139,13 @@ def lagrangian_bound(mf: MinForm, price: np.ndarray, aim: float, enough: float =
     best = LagrangianBound(value, price.copy(), bundles)
     step, stall = 1.0, 0
     direction = np.zeros_like(price)
-    for _ in range(iterations):
+    history = [best.value]
+    for it in range(iterations):
         if best.value >= enough:
+            break
+        # costs are integers: once the bound creeps up by less than a thousandth of a unit
+        # over a stretch, more steps would not change which pairs survive
+        if it >= 2 * STRETCH and best.value - history[it - STRETCH] < 1e-3:
             break
         excess = 1.0 - bundles.sum(axis=0)
         if not excess.any():
@@ -147,7 +153,9 @@ def lagrangian_bound(mf: MinForm, price: np.ndarray, aim: float, enough: float =
         # deflection (Camerini, Fratta & Maffioli) damps the zig-zag of plain subgradient steps
         direction = excess + deflection * direction
         norm = float(direction @ direction)
-        price = price + step * max(aim - value, 1e-9) / norm * direction
+        if aim <= value:
+            aim = value + max(1.0, 0.005 * abs(value))  # the estimate was too low: raise it
+        price = price + step * (aim - value) / norm * direction
         value, bundles = _dual_value(mf, price)
         if value > best.value + 1e-9:
             best, stall = LagrangianBound(value, price.copy(), bundles), 0
@@ -157,6 +165,7 @@ def lagrangian_bound(mf: MinForm, price: np.ndarray, aim: float, enough: float =
                 step, stall = step / 2, 0
                 if step < 1e-3:
                     break
+        history.append(best.value)
     return best
 
 

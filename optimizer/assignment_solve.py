@@ -27,6 +27,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.assignment import (AssignmentProblem, AssignmentResult, AssignmentSolution,
                                   add_assignment, check_assignment, evaluate)
+from optimizer.assignment_bundle_search import bundle_search
 from optimizer.assignment_heuristic import first_plan
 from optimizer.assignment_patterns import BundleCuts, add_bundle_cuts, bundle_cuts
 from optimizer.assignment_relax import (EPS, MinForm, lagrangian_bound, lp_bound, pair_losses,
@@ -34,7 +35,13 @@ from optimizer.assignment_relax import (EPS, MinForm, lagrangian_bound, lp_bound
 
 log = logging.getLogger(__name__)
 
-SEARCH_WORK = 1.0  # CP-SAT deterministic time for the search round (about seconds of one core)
+# CP-SAT work budgets (deterministic time, about seconds of one core): work, not a clock,
+# so a run with one worker gives the same answer on a busy machine. Doubled on each retry.
+SEARCH_WORK = 0.5
+PROOF_WORK = 2.0
+SMALL_WINDOW = 1_000  # bundles: a proven window this cheap is doubled for the next round
+WIDE_TABLES = 5_000  # bundles allowed for a window wider than one unit
+PROOF_TABLES = 20_000  # bundles handed to CP-SAT in a proof round (its table presolve grows with them)
 
 
 def _solver(time_limit: float, workers: int, seed: int, work: float | None = None) -> cp_model.CpSolver:
@@ -110,14 +117,16 @@ def _search_round(st: _State, keep: np.ndarray, window: int, left: float, worker
     model, vars_, cost = _residual(st.problem, st.mf, keep)
     model.add(cost >= st.lower)  # reaching the proven bound ends the search at once
     model.minimize(cost)
-    if st.best is not None and all(a is None or keep[a, j] for j, a in enumerate(st.best.agent_of)):
+    if st.best is not None:
+        # a partial hint (the pairs of the best plan that survive) still guides the first dive
         for j, a in enumerate(st.best.agent_of):
-            if a is not None:
+            if a is not None and vars_.is_allowed(a, j):
                 model.add_hint(vars_.assign(a, j), True)
     solver = _solver(left, workers, seed, work)
     status = solver.solve(model)
-    log.debug("search round (window %d): %d pairs, %s %s in %.2f s", window, int(keep.sum()),
-              solver.status_name(status), solver.objective_value if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else "-", solver.wall_time)
+    log.debug("search round (window %d): %d pairs, %s %s in %.2f s (work %.2f)", window, int(keep.sum()),
+              solver.status_name(status), solver.objective_value if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+              else "-", solver.wall_time, solver.deterministic_time)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         st.offer(vars_.extract(solver))
         if status == cp_model.OPTIMAL:
@@ -130,17 +139,17 @@ def _search_round(st: _State, keep: np.ndarray, window: int, left: float, worker
 
 
 def _proof_round(st: _State, keep: np.ndarray, cuts: BundleCuts, target: int, left: float,
-                 workers: int, seed: int) -> bool:
-    """Best plan with cost in [lower, target] under the bundle cuts; False if the time ran out."""
+                 workers: int, seed: int, work: float) -> bool:
+    """Best plan with cost in [lower, target] under the bundle cuts; False if the work budget ran out."""
     model, vars_, cost = _residual(st.problem, st.mf, keep)
     model.add(cost <= target)
     model.add(cost >= st.lower)
     model.minimize(cost)
     add_bundle_cuts(model, vars_.assign, cuts)
-    solver = _solver(left, workers, seed)
+    solver = _solver(left, workers, seed, work)
     status = solver.solve(model)
-    log.debug("proof round [%d, %d]: %d pairs, %d bundles, %s in %.2f s", st.lower, target, int(keep.sum()),
-              cuts.size, solver.status_name(status), solver.wall_time)
+    log.debug("proof round [%d, %d]: %d pairs, %d bundles, %s in %.2f s (work %.2f)", st.lower, target,
+              int(keep.sum()), cuts.size, solver.status_name(status), solver.wall_time, solver.deterministic_time)
     if status == cp_model.INFEASIBLE:
         st.lower = target + 1
         return True
@@ -175,45 +184,50 @@ def solve_standalone(problem: AssignmentProblem, *, time_limit: float, workers: 
     # LP prices it is already at least the LP value): HiGHS's float optimum is never trusted.
     bound = valid_floor(lag.value)
     st = _State(problem, mf, math.ceil(bound), plan)
-    if not st.settled:
-        other = first_plan(mf, [lag.price])
-        if other is not None:
-            st.offer(_as_solution(mf, other))
     taken, loss = pair_losses(mf, lag.price)
     # no plan costs more than every task at its dearest agent: a window there is the whole problem
     ceiling = int(np.where(mf.allowed, mf.cost, np.iinfo(np.int64).min).max(axis=0).sum())
     log.debug("bounds LP %.3f Lagrangian %.3f, plan %s after %.2f s", lp.value, lag.value, st.upper,
               time.perf_counter() - start)
-    if not st.settled and (st.upper is None or st.upper - st.lower > 1):
-        window = min(st.lower + max(2, math.ceil(1e-3 * abs(st.lower))), ceiling)
-        _search_round(st, surviving_pairs(mf, taken, loss, window - bound), window,
-                      deadline - time.perf_counter(), workers, seed, SEARCH_WORK)
-    work, too_wide = SEARCH_WORK, math.inf
+    step, search_work, proof_work = 1, SEARCH_WORK, PROOF_WORK
     while not st.settled and time.perf_counter() < deadline:
-        # Proof: nothing cheaper than the best plan, or, when that window is too wide to
-        # tabulate, nothing at the proven bound (one unit up).
-        target = min(st.lower, ceiling) if st.upper is None else st.upper - 1
-        cuts = None
-        if target - bound < too_wide:
-            keep = surviving_pairs(mf, taken, loss, target - bound)
-            cuts = bundle_cuts(mf, keep, lag.price, target)
-            if not cuts.complete and target > st.lower:
-                too_wide, cuts = target - bound, None
-        if cuts is None:
-            target = st.lower
-            keep = surviving_pairs(mf, taken, loss, target - bound)
-            cuts = bundle_cuts(mf, keep, lag.price, target)
+        # Bottom-up: is there a plan costing at most lower + step - 1? The window widens while
+        # its bundle tables stay small, and shrinks back to one unit when they would not fit.
+        target = min(st.lower + step - 1, ceiling, st.upper - 1 if st.upper is not None else ceiling)
+        keep = surviving_pairs(mf, taken, loss, target - bound)
+        # a wider window is worth it only while its tables stay small; give up on it early
+        cuts = bundle_cuts(mf, keep, lag.price, target, total_limit=WIDE_TABLES if target > st.lower else 100_000)
+        if not cuts.complete and target > st.lower:
+            step = 1
+            continue
         if cuts.budget < 0:
             st.lower = target + 1  # the bundle bound alone rules the window out
-        elif not _proof_round(st, keep, cuts, target, deadline - time.perf_counter(), workers, seed):
-            break
+            step *= 2
+            continue
+        found = bundle_search(mf, keep, cuts)
+        if found is not None and (st.upper is None or mf.value(found) < st.upper):
+            st.offer(_as_solution(mf, found))
+            log.debug("bundle search: plan %d in window [%d, %d]", st.upper, st.lower, target)
+            step = 1  # look below the new plan one unit at a time, with tables for that smaller room
+            continue
+        proved = _proof_round(st, keep, cuts.smallest(PROOF_TABLES), target, deadline - time.perf_counter(),
+                              workers, seed, proof_work)
         if st.upper is None and st.lower > ceiling:
             return AssignmentResult("INFEASIBLE", None, None, None, time.perf_counter() - start, None)
-        if not st.settled and st.upper is not None and time.perf_counter() < deadline:
-            # Search: improve the best plan among the pairs of plans no dearer than it.
-            _search_round(st, surviving_pairs(mf, taken, loss, st.upper - bound), st.upper,
-                          deadline - time.perf_counter(), workers, seed, work)
-            work *= 2
+        if proved:
+            step = step * 2 if cuts.complete and cuts.size < SMALL_WINDOW else 1
+            continue
+        if st.settled or time.perf_counter() >= deadline:
+            break
+        # Too hard to settle within the budget: CP-SAT's own search improves the best plan on
+        # a small residual near the bound (it may reach the bound), then the proof resumes
+        # with twice the budget.
+        window = min(st.lower + max(2, math.ceil(1e-3 * abs(st.lower))), ceiling)
+        if st.upper is not None:
+            window = min(window, st.upper)
+        _search_round(st, surviving_pairs(mf, taken, loss, window - bound), window,
+                      deadline - time.perf_counter(), workers, seed, search_work)
+        search_work, proof_work, step = 2 * search_work, 2 * proof_work, 1
     seconds = time.perf_counter() - start
     if st.best is None:
         return AssignmentResult("UNKNOWN", None, None, None, seconds, None)

@@ -1,0 +1,126 @@
+"""Heuristic: put together one qualifying bundle per investigator so that every open case is covered once.
+
+With every agent's qualifying bundles enumerated (``optimizer.assignment_patterns``) a
+plan within the target is an exact cover of the undecided tasks by one bundle per agent
+whose excesses fit the budget. A depth-first search picks, at each step, the agent with
+the fewest bundles still compatible, cheapest bundles first, and prunes on the budget
+(sum of the cheapest compatible excess of every agent left) and on coverage (every open
+task must still be coverable). One agent may be left without a table: it takes whatever
+is left, if that fits its capacity and the budget. Tasks are bits in 64-bit words.
+
+The search stops after ``node_limit`` nodes, so it is used as a heuristic: a plan it
+returns is checked and used as the incumbent; proofs stay with CP-SAT.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from optimizer.assignment_patterns import BundleCuts
+from optimizer.assignment_relax import MinForm
+
+
+class _Table(NamedTuple):
+    agent: int
+    tasks: list[int]
+    rows: list[list[int]]
+    masks: np.ndarray  # bundles x words, uint64
+    excess: np.ndarray
+
+
+def _masks(rows: list[list[int]], tasks: list[int], bit: dict[int, int], words: int) -> np.ndarray:
+    out = np.zeros((len(rows), words), dtype=np.uint64)
+    taken = np.asarray(rows, dtype=bool).reshape(len(rows), len(tasks))
+    for c, j in enumerate(tasks):
+        w, b = divmod(bit[j], 64)
+        out[taken[:, c], w] |= np.uint64(1 << b)
+    return out
+
+
+def bundle_search(mf: MinForm, keep: np.ndarray, cuts: BundleCuts,
+                  node_limit: int = 20_000) -> np.ndarray | None:
+    """A plan (agent row per task) built from qualifying bundles, or None if none was found in the limit."""
+    a, n = mf.shape
+    options = keep.sum(axis=0)
+    if (options == 0).any():
+        return None
+    free = np.nonzero(options > 1)[0]
+    tabled = {b.agent for b in cuts.agents}
+    busy = [i for i in range(a) if keep[i, free].any()]
+    rest = [i for i in busy if i not in tabled]
+    if len(rest) > 1:
+        return None  # two agents without tables: the leaves would be partition problems
+    bit = {int(j): k for k, j in enumerate(free)}
+    words = max(1, -(-len(free) // 64))
+    full = np.zeros(words, dtype=np.uint64)
+    for k in range(len(free)):
+        full[k // 64] |= np.uint64(1 << (k % 64))
+    tables = [_Table(b.agent, b.tasks, b.rows, _masks(b.rows, b.tasks, bit, words), np.asarray(b.excess))
+              for b in cuts.agents]
+    by_agent = {t.agent: t for t in tables}
+    leftover = rest[0] if rest else None
+    spare = cuts.budget
+    nodes = 0
+    choice: dict[int, int] = {}
+
+    def leftover_fits(open_tasks: np.ndarray, spent: int) -> bool:
+        tasks = free[[k for k in range(len(free)) if int(open_tasks[k // 64]) >> (k % 64) & 1]]
+        i = leftover
+        if not keep[i, tasks].all():
+            return False
+        fixed = np.nonzero(keep[i] & (options == 1))[0]
+        if mf.load[i, fixed].sum() + mf.load[i, tasks].sum() > mf.cap[i]:
+            return False
+        return True  # its excess is not tabulated: the plan's true cost is checked by the caller
+
+    def dive(covered: np.ndarray, alive: dict[int, np.ndarray], spent: int) -> bool:
+        # ``alive[i]``: agent i's bundles compatible with the parent's cover (a shrinking subset)
+        nonlocal nodes
+        nodes += 1
+        if nodes > node_limit:
+            return False
+        now, least = {}, spent
+        for i, idx in alive.items():
+            t = by_agent[i]
+            idx = idx[~(t.masks[idx] & covered).any(axis=1) & (t.excess[idx] <= spare - spent)]
+            if idx.size == 0:
+                return False
+            now[i] = idx
+            least += int(t.excess[idx].min())
+        if least > spare:
+            return False
+        if not now:
+            if (covered == full).all():
+                return True
+            return leftover is not None and leftover_fits(full & ~covered, spent)
+        if leftover is None:
+            reach = covered.copy()
+            for i, idx in now.items():
+                reach |= np.bitwise_or.reduce(by_agent[i].masks[idx], axis=0)
+            if not (reach == full).all():
+                return False  # some open task no agent left can take
+        i = min(now, key=lambda a: now[a].size)
+        t = by_agent[i]
+        idx = now.pop(i)
+        for k in idx[np.argsort(t.excess[idx], kind="stable")]:
+            choice[i] = int(k)
+            if dive(covered | t.masks[k], now, spent + int(t.excess[k])):
+                return True
+            del choice[i]
+        return False
+
+    start = {t.agent: np.arange(len(t.rows)) for t in tables}
+    if not dive(np.zeros(words, dtype=np.uint64), start, 0):
+        return None
+    plan = np.full(n, -1, dtype=np.int64)
+    for j in np.nonzero(options == 1)[0]:
+        plan[j] = int(np.argmax(keep[:, j]))
+    for i, k in choice.items():
+        t = by_agent[i]
+        for c, j in enumerate(t.tasks):
+            if t.rows[k][c]:
+                plan[j] = i
+    if leftover is not None:
+        plan[(plan < 0) & keep[leftover]] = leftover
+    return plan if (plan >= 0).all() else None
