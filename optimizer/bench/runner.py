@@ -192,6 +192,24 @@ def format_table(rows: list[BenchRow]) -> str:
     return "\n".join(lines)
 
 
+def format_markdown(rows: list[BenchRow]) -> str:
+    """Markdown table (instance, status, objective, reference, gap, seconds) with totals and slowest five."""
+    out = ["| instance | status | objective | reference | gap | seconds |", "|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        obj = "" if r.objective is None else f"{r.objective:.4f}".rstrip("0").rstrip(".")
+        ref = "" if r.reference is None else f"{r.reference:.3f}".rstrip("0").rstrip(".")
+        gap = "" if r.gap_to_reference is None else ("0" if r.gap_to_reference == 0 else f"{r.gap_to_reference:.1e}")
+        mark = "" if matches_reference(r) else " ✗"
+        out.append(f"| {r.instance} | {r.status} | {obj}{mark} | {ref} | {gap} | {r.seconds:.2f} |")
+    slow = sorted(rows, key=lambda r: -r.seconds)[:5]
+    out.append("")
+    out.append(f"Total {sum(r.seconds for r in rows):.1f} s over {len(rows)} instances; "
+               f"{sum(matches_reference(r) for r in rows)} at the published value, "
+               f"{sum(r.status == 'OPTIMAL' for r in rows)} proven optimal. Slowest five: "
+               + ", ".join(f"{r.instance} {r.seconds:.1f} s" for r in slow) + ".")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run a benchmark family through the product's models.")
     parser.add_argument("family", choices=sorted(FAMILIES))
@@ -201,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--csv", type=Path)
+    parser.add_argument("--markdown", type=Path, help="also write the table as markdown")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     rows = run_bench(args.family, args.files, optima=args.optima, time_limit=args.time_limit,
@@ -208,6 +227,17 @@ def main(argv: list[str] | None = None) -> None:
     print(format_table(rows))
     if args.csv:
         write_bench_csv(rows, args.csv)
+    if args.markdown:
+        args.markdown.write_text(format_markdown(rows) + "\n")
+
+
+def read_bench_csv(path: Path) -> list[BenchRow]:
+    """Rows back from a CSV written by ``write_bench_csv`` (for re-rendering tables)."""
+    num = lambda v: None if v == "" else float(v)  # noqa: E731
+    with open(path, newline="") as fh:
+        return [BenchRow(r["instance"], r["status"], num(r["objective"]), num(r["best_bound"]),
+                         num(r["reference"]), num(r["gap_to_reference"]), float(r["seconds"]))
+                for r in csv.DictReader(fh)]
 
 
 if __name__ == "__main__":
