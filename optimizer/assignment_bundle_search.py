@@ -1,4 +1,4 @@
-"""Heuristic: put together one qualifying bundle per investigator so that every open case is covered once.
+"""Put together one qualifying bundle per investigator so that every open case is covered exactly once.
 
 With every agent's qualifying bundles enumerated (``optimizer.assignment_patterns``) a
 plan within the target is an exact cover of the undecided tasks by one bundle per agent
@@ -8,8 +8,10 @@ the fewest bundles still compatible, cheapest bundles first, and prunes on the b
 task must still be coverable). One agent may be left without a table: it takes whatever
 is left, if that fits its capacity and the budget. Tasks are bits in 64-bit words.
 
-The search stops after ``node_limit`` nodes, so it is used as a heuristic: a plan it
-returns is checked and used as the incumbent; proofs stay with CP-SAT.
+The search is exact: when it runs out of candidates (within ``node_limit`` nodes, with
+every agent tabulated or one left over) no plan fits the target, which raises the proven
+bound; a plan it returns is real (its true cost is checked by the caller). Past the node
+limit it says neither, and the caller falls back on a CP-SAT proof round.
 """
 from __future__ import annotations
 
@@ -19,6 +21,13 @@ import numpy as np
 
 from optimizer.assignment_patterns import BundleCuts
 from optimizer.assignment_relax import MinForm
+
+
+class Cover(NamedTuple):
+    """Outcome of the search: a plan (agent row per task), or none with whether that is proven."""
+
+    plan: np.ndarray | None
+    exhausted: bool
 
 
 class _Table(NamedTuple):
@@ -38,19 +47,18 @@ def _masks(rows: list[list[int]], tasks: list[int], bit: dict[int, int], words: 
     return out
 
 
-def bundle_search(mf: MinForm, keep: np.ndarray, cuts: BundleCuts,
-                  node_limit: int = 20_000) -> np.ndarray | None:
-    """A plan (agent row per task) built from qualifying bundles, or None if none was found in the limit."""
+def bundle_search(mf: MinForm, keep: np.ndarray, cuts: BundleCuts, node_limit: int = 20_000) -> Cover:
+    """A plan built from qualifying bundles; or none, exhausted (proof) or not (gave up)."""
     a, n = mf.shape
     options = keep.sum(axis=0)
     if (options == 0).any():
-        return None
+        return Cover(None, True)  # a task nobody may take within the target
     free = np.nonzero(options > 1)[0]
     tabled = {b.agent for b in cuts.agents}
     busy = [i for i in range(a) if keep[i, free].any()]
     rest = [i for i in busy if i not in tabled]
     if len(rest) > 1:
-        return None  # two agents without tables: the leaves would be partition problems
+        return Cover(None, False)  # two agents without tables: the leaves would be partition problems
     bit = {int(j): k for k, j in enumerate(free)}
     words = max(1, -(-len(free) // 64))
     full = np.zeros(words, dtype=np.uint64)
@@ -112,7 +120,7 @@ def bundle_search(mf: MinForm, keep: np.ndarray, cuts: BundleCuts,
 
     start = {t.agent: np.arange(len(t.rows)) for t in tables}
     if not dive(np.zeros(words, dtype=np.uint64), start, 0):
-        return None
+        return Cover(None, nodes <= node_limit)
     plan = np.full(n, -1, dtype=np.int64)
     for j in np.nonzero(options == 1)[0]:
         plan[j] = int(np.argmax(keep[:, j]))
@@ -123,4 +131,4 @@ def bundle_search(mf: MinForm, keep: np.ndarray, cuts: BundleCuts,
                 plan[j] = i
     if leftover is not None:
         plan[(plan < 0) & keep[leftover]] = leftover
-    return plan if (plan >= 0).all() else None
+    return Cover(plan, False) if (plan >= 0).all() else Cover(None, False)

@@ -41,7 +41,8 @@ SEARCH_WORK = 0.5
 PROOF_WORK = 2.0
 SMALL_WINDOW = 1_000  # bundles: a proven window this cheap is doubled for the next round
 WIDE_TABLES = 5_000  # bundles allowed for a window wider than one unit
-PROOF_TABLES = 20_000  # bundles handed to CP-SAT in a proof round (its table presolve grows with them)
+PROOF_TABLES = 20_000
+BUNDLE_NODES = 10_000  # bundle-search nodes before handing a window to CP-SAT  # bundles handed to CP-SAT in a proof round (its table presolve grows with them)
 
 
 def _solver(time_limit: float, workers: int, seed: int, work: float | None = None) -> cp_model.CpSolver:
@@ -101,9 +102,9 @@ class _State:
         if plan is not None:
             self.offer(_as_solution(mf, plan))
 
-    def offer(self, sol: AssignmentSolution) -> None:
+    def offer(self, sol: AssignmentSolution, ties: bool = False) -> None:
         value = self.mf.sign * evaluate(self.problem, sol.agent_of)
-        if self.upper is None or value < self.upper:
+        if self.upper is None or value < self.upper or (ties and value == self.upper):
             self.best, self.upper = dataclasses.replace(sol, objective=self.mf.sign * value), value
 
     @property
@@ -163,6 +164,33 @@ def _proof_round(st: _State, keep: np.ndarray, cuts: BundleCuts, target: int, le
     return False
 
 
+def _confirm(st: _State, keep: np.ndarray, left: float, workers: int, seed: int) -> None:
+    """The product model has the last word: it re-solves from the best plan, with the proven bound as a floor.
+
+    On the pairs of plans no dearer than the best one, with that plan as a hint and the
+    proven lower bound as a constraint (an objective bound from the relaxations, as one
+    would hand CP-SAT an LP bound), CP-SAT checks the plan against every hard rule of its
+    own model and returns it, or a better one if the bound is not yet met.
+    """
+    model, vars_, cost = _residual(st.problem, st.mf, keep)
+    model.add(cost >= st.lower)
+    model.minimize(cost)
+    for j, a in enumerate(st.best.agent_of):
+        if a is not None:
+            model.add_hint(vars_.assign(a, j), True)
+    solver = _solver(left, workers, seed)
+    status = solver.solve(model)
+    log.debug("confirm: %d pairs, %s %s in %.2f s", int(keep.sum()), solver.status_name(status),
+              solver.objective_value if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else "-",
+              solver.wall_time)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return
+    before = st.upper
+    st.offer(vars_.extract(solver), ties=True)  # the returned plan is the one CP-SAT's model checked
+    # every plan no dearer than the old best is in this model, so its bound holds for them all
+    st.lower = max(st.lower, min(before, math.ceil(solver.best_objective_bound - 1e-6)))
+
+
 def solve_standalone(problem: AssignmentProblem, *, time_limit: float, workers: int = 2,
                      seed: int = 0) -> AssignmentResult:
     """Proven-optimal assignment (or the best plan and bound found in ``time_limit`` seconds)."""
@@ -204,30 +232,40 @@ def solve_standalone(problem: AssignmentProblem, *, time_limit: float, workers: 
             st.lower = target + 1  # the bundle bound alone rules the window out
             step *= 2
             continue
-        found = bundle_search(mf, keep, cuts)
-        if found is not None and (st.upper is None or mf.value(found) < st.upper):
-            st.offer(_as_solution(mf, found))
-            log.debug("bundle search: plan %d in window [%d, %d]", st.upper, st.lower, target)
-            step = 1  # look below the new plan one unit at a time, with tables for that smaller room
+        cover = bundle_search(mf, keep, cuts, BUNDLE_NODES)
+        if cover.plan is not None:
+            before = st.upper
+            st.offer(_as_solution(mf, cover.plan))
+            if st.upper != before:
+                log.debug("bundle search: plan %d in window [%d, %d]", st.upper, st.lower, target)
+                step = 1  # look below the new plan one unit at a time, with tables for that smaller room
+                continue
+        elif cover.exhausted:
+            st.lower = target + 1  # every combination of qualifying bundles was ruled out
+            log.debug("bundle search: no plan in window [%d, %d]", target - step + 1, target)
+            step = step * 2 if cuts.size < SMALL_WINDOW else 1
+            if st.upper is None and st.lower > ceiling:
+                return AssignmentResult("INFEASIBLE", None, None, None, time.perf_counter() - start, None)
             continue
-        proved = _proof_round(st, keep, cuts.smallest(PROOF_TABLES), target, deadline - time.perf_counter(),
-                              workers, seed, proof_work)
+        # The bundle search gave up (loose capacities: too many ways to combine bundles). CP-SAT's
+        # own search on the pairs surviving for the window settles it (its best plan there is
+        # the optimum if within the window, else nothing is), or the tables help it prove.
+        _search_round(st, keep, target, deadline - time.perf_counter(), workers, seed, search_work)
+        if st.settled or st.lower > target:
+            step = 1
+            continue
+        if time.perf_counter() >= deadline:
+            break
+        if not _proof_round(st, keep, cuts.smallest(PROOF_TABLES), target, deadline - time.perf_counter(),
+                            workers, seed, proof_work):
+            search_work, proof_work = 2 * search_work, 2 * proof_work
+        step = 1
         if st.upper is None and st.lower > ceiling:
             return AssignmentResult("INFEASIBLE", None, None, None, time.perf_counter() - start, None)
-        if proved:
-            step = step * 2 if cuts.complete and cuts.size < SMALL_WINDOW else 1
-            continue
-        if st.settled or time.perf_counter() >= deadline:
-            break
-        # Too hard to settle within the budget: CP-SAT's own search improves the best plan on
-        # a small residual near the bound (it may reach the bound), then the proof resumes
-        # with twice the budget.
-        window = min(st.lower + max(2, math.ceil(1e-3 * abs(st.lower))), ceiling)
-        if st.upper is not None:
-            window = min(window, st.upper)
-        _search_round(st, surviving_pairs(mf, taken, loss, window - bound), window,
-                      deadline - time.perf_counter(), workers, seed, search_work)
-        search_work, proof_work, step = 2 * search_work, 2 * proof_work, 1
+
+    if st.best is not None:
+        _confirm(st, surviving_pairs(mf, taken, loss, st.upper - bound), max(deadline - time.perf_counter(), 0.5),
+                 workers, seed)
     seconds = time.perf_counter() - start
     if st.best is None:
         return AssignmentResult("UNKNOWN", None, None, None, seconds, None)
