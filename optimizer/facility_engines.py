@@ -121,7 +121,7 @@ def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, see
 
     proof = threading.Thread(target=prove)
     proof.start()
-    better = improve_all(p, quick, deadline=heuristic_deadline, stop=done.is_set)
+    better = improve_all(p, quick, deadline=heuristic_deadline, stop=done.is_set, threads=workers)
     plans.extend(better)
     proof.join()
     if not done.is_set():
@@ -136,12 +136,20 @@ def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, see
 def _solve_uncapacitated(p: FacilityProblem, *, start: float, deadline: float, seed: int) -> FacilityResult:
     """Greedy + swap plan, Lagrangian site elimination, then the radius MIP on the sites left."""
     from optimizer.facility_heuristic import greedy_solution
-    from optimizer.facility_lagrange import restrict, usable_pairs
+    from optimizer.facility_lagrange import lagrangian_bound, relaxed_choice, restrict, usable_pairs
     from optimizer.facility_radius import build_radius
 
-    incumbent = greedy_solution(p, time_budget=max(0.0, min(5.0, 0.2 * (deadline - start))))
+    budget = max(0.0, min(5.0, 0.1 * (deadline - start)))
+    incumbent = greedy_solution(p, time_budget=budget)
     sub, idx = p, np.arange(p.num_sites)
-    usable = None if incumbent is None else usable_pairs(p, incumbent.objective)
+    usable = None
+    if incumbent is not None:
+        info = lagrangian_bound(p, incumbent.objective)
+        if info[1] is not None:  # the relaxation's own site choice is a second start for the swaps
+            other = greedy_solution(p, time_budget=budget, start_open=relaxed_choice(p, info[1]))
+            if other is not None and other.objective < incumbent.objective:
+                incumbent = other
+        usable = usable_pairs(p, incumbent.objective, info)
     if usable is not None:
         if p.unserved_penalty is None and not usable.any(axis=1).all():
             # some client cannot be served in any better plan: nothing beats the incumbent

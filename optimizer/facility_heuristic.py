@@ -121,20 +121,29 @@ def _closest(data: _Data, open_mask: np.ndarray) -> np.ndarray:
     return np.argmin(np.where(data.with_virtual(open_mask)[None, :], data.c, _INF), axis=1)
 
 
-def _open_uncapacitated(data: _Data, count: int | None, deadline: float) -> np.ndarray:
-    """Greedy add (best saving first), then swap an open and a closed site while it pays."""
-    m, c, f = data.m, data.c[:, : data.m], data.f
+def _open_uncapacitated(data: _Data, count: int | None, deadline: float,
+                        start: np.ndarray | None = None) -> np.ndarray:
+    """Greedy add (best saving first) unless a start is given, then swap sites while it pays."""
+    m, c = data.m, data.c[:, : data.m]
+    if start is not None:
+        return _swap_search(data, start.copy(), deadline)
     best = data.c[:, m] if data.c.shape[1] > m else np.full(len(data.d), 1e18)
     open_mask = np.zeros(m, dtype=bool)
     while count is None or open_mask.sum() < count:
-        saving = np.maximum(best[:, None] - c, 0).sum(axis=0) - f
+        saving = np.maximum(best[:, None] - c, 0).sum(axis=0) - data.f
         saving[open_mask] = -_INF
         j = int(np.argmax(saving))
         if saving[j] == -_INF or (count is None and saving[j] <= 0):
             break
         open_mask[j] = True
         best = np.minimum(best, c[:, j])
-    for _ in range(50):  # bounded number of improving swap passes
+    return _swap_search(data, open_mask, deadline)
+
+
+def _swap_search(data: _Data, open_mask: np.ndarray, deadline: float) -> np.ndarray:
+    """Best-improvement swaps of one open and one closed site (Whitaker's fast interchange)."""
+    m, c, f = data.m, data.c[:, : data.m], data.f
+    for _ in range(10 * m):  # each pass makes one improving swap; the deadline bounds it too
         if time.perf_counter() > deadline or not open_mask.any() or open_mask.all():
             break
         site = _closest(data, open_mask)
@@ -207,12 +216,17 @@ def _assign_split(data: _Data, open_mask: np.ndarray) -> list[dict[int, int]] | 
     return out
 
 
-def greedy_solution(p: FacilityProblem, *, time_budget: float = 2.0) -> FacilitySolution | None:
-    """A feasible plan found greedily (None if the greedy gets stuck), within ``time_budget`` seconds."""
+def greedy_solution(p: FacilityProblem, *, time_budget: float = 2.0,
+                    start_open: np.ndarray | None = None) -> FacilitySolution | None:
+    """A feasible plan found greedily (None if the greedy gets stuck), within ``time_budget`` seconds.
+
+    ``start_open`` (uncapacitated problems) replaces the greedy opening by a given site set,
+    which the swap search then improves.
+    """
     deadline = time.perf_counter() + time_budget
     data = _Data(p)
     if p.uncapacitated:
-        open_mask = _open_uncapacitated(data, p.open_count, deadline)
+        open_mask = _open_uncapacitated(data, p.open_count, deadline, start_open)
     else:
         open_mask = _open_capacitated(data, p.open_count, deadline)
     if open_mask is None:

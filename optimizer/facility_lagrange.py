@@ -72,14 +72,24 @@ def lagrangian_bound(p: FacilityProblem, upper: float, *, iterations: int = 400)
     return best, best_value, best_lam
 
 
-def usable_pairs(p: FacilityProblem, upper: float) -> np.ndarray | None:
+def relaxed_choice(p: FacilityProblem, value: np.ndarray) -> np.ndarray:
+    """Sites the relaxation opens: the p best values, or every site worth opening."""
+    if p.open_count is None:
+        return value < 0
+    chosen = np.zeros(p.num_sites, dtype=bool)
+    chosen[np.argsort(value, kind="stable")[: p.open_count]] = True
+    return chosen
+
+
+def usable_pairs(p: FacilityProblem, upper: float, info=None) -> np.ndarray | None:
     """Clients x sites mask of pairs a plan strictly cheaper than ``upper`` may use (integer costs).
 
     Site j open costs the bound at least ``extra_j``; client i using j (rather than its
     relaxed choice) adds max(0, c_ij - lambda_i) more. A better integer plan costs at most
-    upper - 1, so anything whose bound exceeds that is out. None if nothing could be said.
+    upper - 1, so anything whose bound exceeds that is out. ``info`` reuses a
+    ``lagrangian_bound`` result. None if nothing could be said.
     """
-    bound, value, lam = lagrangian_bound(p, upper)
+    bound, value, lam = info if info is not None else lagrangian_bound(p, upper)
     if value is None:
         return None
     if p.open_count is None:
