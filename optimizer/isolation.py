@@ -137,7 +137,8 @@ def add_cohort_housing(ctx: BuildContext, v: IsolationVars) -> None:
             model.add(sum(v.rooms[g, s] - v.pairs[g, s] for s in grp.sites) <= grp.rooms - grp.carers)
         for s in grp.sites:
             model.add(v.rooms[g, s] <= grp.room[s] * v.used[g, s])
-            model.add(v.rooms[g, s] >= v.used[g, s])  # used exactly when rooms are taken
+            if s in v.activated:  # a run to a reserve needs it activated (tightens the cost bound)
+                model.add_implication(v.used[g, s], v.activated[s])
             if grp.carers:
                 model.add(v.pairs[g, s] <= v.rooms[g, s])
 

@@ -153,10 +153,10 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
 def offer_pool_people(ctx, v) -> None:
     """Warm start: count free pool people for the isolation blocks, up to the most they may need.
 
-    The pool hints every counted variable from its ledger; a block nobody warm-started would be
+    The pool hints its counted variables from the shared ledger; a block nobody warm-started is
     hinted at zero people, which steers the first search away from admitting anyone on day 0.
-    The rooms themselves are left to the solver (a greedy room plan as a hint proved worse than
-    none)."""
+    Nothing of the module's own is hinted: on the city case, hints for rooms (a first-come
+    greedy plan) or for site staff left the search stuck near them, far from the optimum."""
     if v.staff is None or not v.staff.top:
         return
     inst = ctx.instance
