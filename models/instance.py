@@ -27,6 +27,9 @@ class Township(Strict):
     terrain: Terrain = Field(description="urban, rural or mountain: sets the walking limit")
     sealed: bool = Field(default=False, description="A sealed zone (封控区): residents stay home")
     center: Point = Field(description="Township seat (km)")
+    seat_node: Id | None = Field(
+        default=None, description="Road node of the township seat, where lifelines end; omitted: the township's "
+                                  "road node at (else nearest to) the seat")
 
 
 class Grid(Strict):

@@ -186,6 +186,15 @@ class RoadPolicy(Strict):
     checkpoint_shifts: PositiveInt = Field(default=3, description="Shifts per day at a checkpoint")
     checkpoint_crew: PositiveInt = Field(default=3, description="Guards per checkpoint per shift")
     closure_penalty: Count = Field(default=1000, description="Cost of a closure no seal requires (yuan)")
+    horizon_days: PositiveInt = Field(
+        default=1, description="Days the road plan states a status for, from day 0 (d)")
+    seal_exit_checkpoints: Count = Field(
+        default=1, description="Staffed checkpoints kept on each sealed zone's exits so ambulances and authorised "
+                               "vehicles can leave (封控区只留一个出入口, 24小时值守); 0: a zone may be closed all round")
+    lifeline_cut_weight: PositiveInt = Field(
+        default=1000, description="Critical weight of one lifeline cut for one day")
+    seal_checkpoint_gap_weight: PositiveInt = Field(
+        default=1000, description="Critical weight of one missing exit checkpoint of a sealed zone for one day")
 
 
 class Policy(Strict):

@@ -88,11 +88,21 @@ def reference_problems(inst: Instance) -> list[str]:
     for p, lf in each("lifelines"):
         need(f"{p}.source", lf.source, "sources")
         need(f"{p}.township", lf.township, "townships")
+    for p, t in each("townships"):
+        need(f"{p}.seat_node", t.seat_node, "road_nodes")
+    for p, lf in each("lifelines"):
+        if not inst.road_arcs:
+            problems.append(f"{p}: a lifeline needs road nodes and arcs")
     arc_ids = ids["road_arcs"]
+    arcs = {a.id: a for a in inst.road_arcs}
     for k, req in enumerate(inst.closure_requests):
         if req.arc not in arc_ids:
             problems.append(f"closure_requests[{k}].arc: unknown road arc '{req.arc}'")
         need(f"closure_requests[{k}].requested_by", req.requested_by, "townships")
+        a = arcs.get(req.arc)
+        if a is not None and a.road_class == "expressway" and not a.toll_exit:
+            problems.append(f"closure_requests[{k}].arc: '{req.arc}' is an expressway mainline; only its "
+                            "toll-plaza exits may be closed")
     for k, port in enumerate(inst.ports):
         if port in ids["townships"]:
             problems.append(f"ports[{k}]: '{port}' is already a township id")

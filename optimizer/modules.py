@@ -5,10 +5,11 @@ terms to the shared model) and `extract(ctx, vars, solver, staffing) -> (section
 shortages)`. Adding an allocation is one line here plus its checks in optimizer/validate.py.
 """
 
-from optimizer import isolation, sampling, tracing
+from optimizer import isolation, roads, sampling, tracing
 
 MODULES = (
     ("sampling", sampling),
     ("tracing", tracing),
     ("isolation", isolation),
+    ("roads", roads),
 )
