@@ -481,3 +481,4 @@ def shortages_sheet(ctx: Context) -> Sheet:
 
 from exports import sheets_tracing  # noqa: E402,F401  (registers the 流调 sheet)
 from exports import sheets_isolation  # noqa: E402,F401  (registers the 集中隔离 sheets)
+from exports import sheets_roads  # noqa: E402,F401  (registers the 道路管控 sheets)
