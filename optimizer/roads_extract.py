@@ -119,7 +119,8 @@ def _cutting_seals(v: RoadVars, r: LifelineRoutes, closed: set[str]) -> list[str
     if r.target is None:
         return []
     everywhere = frozenset(v.rules.sealed)
-    found = shortest_route(v.rules, r.source, r.target, everywhere, closed, r.lifeline.time_budget_min)
+    sealing = {a for a, z in v.rules.exits.items() if z not in r.served}  # closed because of those seals
+    found = shortest_route(v.rules, r.source, r.target, everywhere, closed - sealing, r.lifeline.time_budget_min)
     if found is None:
         return []
     arcs = v.rules.arcs
@@ -197,10 +198,10 @@ def _seal_shortages(ctx: BuildContext, v: RoadVars, d: int, cps: list[str]) -> l
         if have >= want:
             continue
         blocks = [b for (day, t, _), b in v.blocks.items() if day == d and t == seal]
-        eligible = min((ctx.pool.eligible_supply(b) for b in blocks), default=0)
-        why = (f"checkpoint guards within commuting range of {seal}: {eligible} eligible per shift, "
-               f"{rp.checkpoint_crew} needed per checkpoint" if eligible < rp.checkpoint_crew * want
-               else f"checkpoint guards within commuting range of {seal} taken by other duties")
+        eligible = max((ctx.pool.eligible_supply(b) for b in blocks), default=0)  # one block a day each
+        need = rp.checkpoint_crew * len(blocks) * want
+        why = (f"checkpoint guards within commuting range of {seal}: {eligible} eligible, {need} needed a day"
+               if eligible < need else f"checkpoint guards within commuting range of {seal} taken by other duties")
         out.append(Shortage(module="roads", tier="critical", what=f"sealed zone without a guarded exit on day {d}",
                             township=seal, entity=seal, quantity=want - have, unit="checkpoints",
                             binding_resource=why))
