@@ -138,6 +138,8 @@ class Commodity(Strict):
     tier: Tier
     per_capita_daily: NonNegFloat = Field(default=0.0, description="Need per resident per day (units)")
     unit_weight_kg: NonNegFloat = Field(default=1.0, description="Weight of one unit (kg)")
+    shareable: bool | None = Field(
+        default=None, description="Townships may lend it to each other (PPE, test kits); omitted: medical_critical tier")
 
 
 class Stock(Strict):
@@ -163,6 +165,27 @@ class Demand(Strict):
     commodity: Id
     day: Count = 0
     quantity: Count = Field(description="Units")
+
+
+class TransferStation(Strict):
+    """接驳点: where goods for a sealed township are handed over, outside the seal."""
+
+    id: Id
+    name: Name
+    township: Id = Field(description="Township the station stands in (not sealed)")
+    serves: Id = Field(description="Sealed township whose goods are handed over here")
+    node: Id = Field(description="Road node of the station")
+    open_hour: int | None = Field(default=None, ge=0, le=23, description="Hand-over from (h); omitted: policy")
+    close_hour: int | None = Field(default=None, ge=1, le=24, description="Hand-over until (h); omitted: policy")
+    handover_kg_per_day: Count | None = Field(default=None, description="Kilograms it can hand over a day; omitted: no limit")
+
+
+class TownshipStock(Strict):
+    """Goods a township already holds at the start of day 0 (its own store)."""
+
+    township: Id
+    commodity: Id
+    quantity: Count = Field(description="Units on hand")
 
 
 class Vehicle(Strict):
@@ -235,6 +258,10 @@ class Instance(Strict):
     sources: list[SupplySource] = []
     demands: list[Demand] = []
     vehicles: list[Vehicle] = []
+    transfer_stations: list[TransferStation] = Field(
+        default=[], description="Transfer stations of sealed townships; a sealed township without one gets the "
+                                "nearest road node outside its seal")
+    township_stocks: list[TownshipStock] = Field(default=[], description="Goods townships hold at the start of day 0")
     road_nodes: list[RoadNode] = []
     road_arcs: list[RoadArc] = []
     lifelines: list[Lifeline] = []

@@ -178,6 +178,39 @@ class SupplyPolicy(Strict):
     sealed_staple_days: PositiveInt = Field(default=7, description="Days of staples a sealed township must hold")
     medical_stock_days: PositiveInt = Field(default=10, description="Days of medical stock to hold")
     vegetable_kg_per_person_day: NonNegFloat = Field(default=0.5, description="Vegetables per resident per day (kg)")
+    food_floor_share: NonNegFloat = Field(
+        default=1.0, le=1, description="Share of a resident's per-capita daily need of a food-floor commodity that is "
+                                       "critical demand (the rest of the day's request is routine)")
+    medical_cover_risk_levels: list[str] = Field(
+        default=["high"], description="Risk levels whose townships (besides sealed ones) must hold medical_stock_days")
+    medical_weight: PositiveInt = Field(
+        default=10, description="Critical weight of a person-day without medical supplies, against 1 for food")
+    truck_start_hour: int = Field(default=6, ge=0, le=23, description="Trucks start loading at (h)")
+    delivery_open_hour: int = Field(default=6, ge=0, le=24, description="Townships receive goods from (h)")
+    delivery_close_hour: int = Field(default=20, ge=1, le=24, description="Townships receive goods until (h)")
+    load_min: Count = Field(default=30, description="Loading at the depot per trip (min)")
+    unload_min: Count = Field(default=20, description="Unloading per stop (min)")
+    max_trips_per_shift: PositiveInt = Field(default=4, description="Trips (loads) a truck makes in one shift")
+    fleet_utilisation: NonNegFloat = Field(
+        default=0.85, le=1, description="Share of the fleet's kg-minutes per shift the shipment model may plan; "
+                                        "the rest absorbs partly empty trips and waiting")
+    sources_per_demand: PositiveInt = Field(
+        default=3, description="Nearest sources (by round trip) considered for each township and commodity")
+    checkpoint_delay_min: Count = Field(default=10, description="Delay of a truck at a road checkpoint (min)")
+    truck_cost_per_min: Count = Field(default=2, description="Cost of a loaded truck-minute (yuan)")
+    last_mile_kg_per_worker: PositiveInt = Field(
+        default=400, description="Kilograms one delivery worker carries door to door in a shift inside a seal (kg)")
+    last_mile_start_hour: int = Field(default=9, ge=0, le=23, description="Last-mile delivery shift starts (h)")
+    last_mile_hours: PositiveInt = Field(default=8, le=24, description="Last-mile delivery shift length (h)")
+    station_open_hour: int = Field(default=8, ge=0, le=23, description="Default transfer-station hand-over from (h)")
+    station_close_hour: int = Field(default=18, ge=1, le=24, description="Default transfer-station hand-over until (h)")
+    pickup_start_hour: int = Field(
+        default=14, ge=0, le=23, description="Staggered pick-up in medium-risk townships starts (h); goods arrive before")
+    pickup_slot_min: PositiveInt = Field(default=60, description="Length of one pick-up slot (min)")
+    pickup_slots: PositiveInt = Field(default=6, description="Slots a day; each grid gets one, households spread evenly")
+    sharing_lead_hours: Count = Field(
+        default=6, description="Lead time of PPE/test-kit sharing between townships, on top of the drive (h)")
+    sharing_radius_km: NonNegFloat = Field(default=30.0, description="Townships share only within this distance (km)")
 
 
 class RoadPolicy(Strict):

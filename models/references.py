@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 ID_LISTS = (
     "townships", "grids", "sampling_sites", "labs", "staff", "cases", "isolation_sites",
-    "cohorts", "commodities", "sources", "vehicles", "road_nodes", "road_arcs", "lifelines",
+    "cohorts", "commodities", "sources", "vehicles", "road_nodes", "road_arcs", "lifelines", "transfer_stations",
 )
 
 
@@ -85,6 +85,19 @@ def reference_problems(inst: Instance) -> list[str]:
             problems.append(f"{p}: an arc from node '{a.tail}' to itself")
         if a.toll_exit and a.road_class != "expressway":
             problems.append(f"{p}.toll_exit: only an expressway arc has a toll-plaza exit")
+    node_town = {n.id: n.township for n in inst.road_nodes}
+    sealed = {t.id for t in inst.townships if t.sealed}
+    for p, st in each("transfer_stations"):
+        need(f"{p}.township", st.township, "townships")
+        need(f"{p}.serves", st.serves, "townships")
+        need(f"{p}.node", st.node, "road_nodes")
+        if st.township in sealed or node_town.get(st.node) in sealed:
+            problems.append(f"{p}: a transfer station must stand outside every sealed township")
+        if st.open_hour is not None and st.close_hour is not None and st.close_hour <= st.open_hour:
+            problems.append(f"{p}.close_hour: {st.close_hour} is not after open_hour {st.open_hour}")
+    for p, ts in each("township_stocks"):
+        need(f"{p}.township", ts.township, "townships")
+        need(f"{p}.commodity", ts.commodity, "commodities")
     for p, lf in each("lifelines"):
         need(f"{p}.source", lf.source, "sources")
         need(f"{p}.township", lf.township, "townships")

@@ -80,6 +80,9 @@ class RoutingProblem:
     ``time_windows[i] = (earliest, latest)`` start of service, in travel units from the start
     of the day (0), when trucks may leave; a truck may leave later to avoid waiting;
     ``cold_chain[i]`` true means only a cold-chain vehicle may serve client i.
+    ``prizes`` (depot first) makes every client optional: a client left out forgoes its
+    prize, and the objective is travel plus fixed costs minus the prizes collected. Without
+    prizes every client must be visited.
     """
 
     demands: tuple[int, ...]
@@ -91,6 +94,7 @@ class RoutingProblem:
     forbidden: np.ndarray | None = None
     names: tuple[str, ...] | None = None
     name: str = ""
+    prizes: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         # Normalise once so the engines and the check read the same immutable data.
@@ -136,10 +140,20 @@ class RoutingProblem:
         object.__setattr__(self, "service_times", _int_vector(self.service_times, n, "service_times"))
         object.__setattr__(self, "time_windows", windows)
         object.__setattr__(self, "cold_chain", cold)
+        if self.prizes is not None:
+            prizes = _int_vector(self.prizes, n, "prizes")
+            if any(p < 0 for p in prizes):
+                raise ValueError("prizes must be >= 0")
+            object.__setattr__(self, "prizes", prizes)
 
     @property
     def num_clients(self) -> int:
         return len(self.demands) - 1
+
+    @property
+    def optional(self) -> bool:
+        """Clients may be left out (prizes given)."""
+        return self.prizes is not None
 
     def window(self, i: int) -> tuple[int, int]:
         """Earliest and latest start of service at node i (unbounded when no windows were given)."""
@@ -171,6 +185,7 @@ class RoutingResult:
     engine: str = "pyvrp"
     message: str = ""
     violations: list[str] = field(default_factory=list)
+    unvisited: list[int] = field(default_factory=list)  # optional clients left out
 
     @property
     def feasible(self) -> bool:
@@ -191,6 +206,10 @@ def solve_routes(problem: RoutingProblem, *, time_limit: float, seed: int = 0, w
 
     start = time.perf_counter()
     reason = routing_check.unservable(problem)
+    if problem.optional and (reason or all(v.count == 0 for v in problem.vehicles)):
+        reason = ""  # optional clients no vehicle can take are simply left out
+        if all(v.count == 0 for v in problem.vehicles):
+            return _result(problem, FEASIBLE, [], [], start)
     if reason:
         log.info("routing %s: cannot be served: %s", problem.name, reason)
         return _result(problem, INFEASIBLE, [], [], start, message=reason)
@@ -216,6 +235,8 @@ def _best(problem: RoutingProblem, found: list[tuple[list[list[int]], list[int]]
         broken = routing_check.violations(problem, routes, types)
         cost = sum(routing_check.route_stats(problem, r).travel for r in routes)
         cost += sum(problem.vehicles[t].fixed_cost for t in types)
+        if problem.optional:
+            cost -= sum(problem.prizes[c] for r in routes for c in r if c)
         if best is None or (len(broken), cost) < best[0]:
             best = ((len(broken), cost), routes, types, broken)
     return best[1], best[2], best[3]
@@ -227,7 +248,9 @@ def _result(problem: RoutingProblem, status: str, routes: list[list[int]], types
     objective = None
     if status != INFEASIBLE or routes:
         objective = sum(s.travel for s in stats) + sum(problem.vehicles[t].fixed_cost for t in types)
+    visited = {c for r in routes for c in r if c}
     return RoutingResult(
+        unvisited=[c for c in range(1, problem.num_clients + 1) if c not in visited],
         status=status,
         objective=objective,
         routes=routes,

@@ -113,7 +113,7 @@ def violations(problem: RoutingProblem, routes: list[list[int]], types: list[int
         if stats.lateness:
             out.append(f"route {r}: service starts after a time window closes ({stats.lateness} late in total)")
     for c in range(1, problem.num_clients + 1):
-        if seen.get(c, 0) != 1:
+        if seen.get(c, 0) > 1 or (seen.get(c, 0) == 0 and not problem.optional):
             out.append(f"client {c} visited {seen.get(c, 0)} times, must be once")
     for k, vehicle in enumerate(problem.vehicles):
         if vehicle.count is not None and used[k] > vehicle.count:

@@ -34,7 +34,8 @@ def _blocked_value(problem: RoutingProblem) -> int:
 
     open_legs = problem.travel[~problem.forbidden]
     largest = int(open_legs.max()) if open_legs.size else 1
-    return min(MAX_VALUE, 2 * len(problem.demands) * max(1, largest) + 1)
+    collectable = sum(problem.prizes) if problem.optional else 0  # no prize may pay for a closed leg
+    return min(MAX_VALUE, 2 * len(problem.demands) * max(1, largest) + collectable + 1)
 
 
 def build_data(problem: RoutingProblem):
@@ -62,8 +63,9 @@ def build_data(problem: RoutingProblem):
     clients = []
     for i in range(1, n + 1):
         early, late = problem.window(i) if problem.time_windows is not None else (0, _MAX_INT)
+        optional = {"prize": problem.prizes[i], "required": False} if problem.optional else {}
         clients.append(Client(location=i, delivery=[problem.demands[i]], service_duration=problem.service_times[i],
-                              tw_early=early, tw_late=min(late, _MAX_INT)))
+                              tw_early=early, tw_late=min(late, _MAX_INT), **optional))
     types = []
     for v in problem.vehicles:
         kwargs = {}

@@ -1,0 +1,172 @@
+"""Read the supply section from a solution: shipments, then routes (second stage), hand-overs,
+last-mile staff, staggered pick-up, sharing, and the shortage lines with their binding resource.
+
+The shipments reported are what the routes deliver: goods no route could carry are cut and
+their shortfall appears as a shortage line, so the plan never promises goods no truck brings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from ortools.sat.python import cp_model
+
+from models.plan import RosterEntry, Shortage
+from models.plan_supply import LastMile, PickupSlot, Sharing, Shipment, SupplySection
+from optimizer import supply_rules as R
+from optimizer.context import BuildContext
+from optimizer.supply_roads import requested_arcs
+from optimizer.supply_routes import ROUTING_BUDGET_S, RoutedDay, route_day
+
+if TYPE_CHECKING:
+    from optimizer.supply import SupplyVars
+
+
+def roads_section_of(ctx: BuildContext):
+    """The plan's road section when the solve hands it over (`ctx.sections`), and the arcs to
+    avoid: without it, while a road module is active, every arc it might close (requested
+    closures; seal exits are never used anyway)."""
+    from optimizer.modules import MODULES
+
+    sections = getattr(ctx, "sections", None) or {}
+    if "roads" in sections:
+        return sections["roads"], frozenset()
+    if any(name == "roads" for name, _ in MODULES):
+        return None, frozenset(requested_arcs(ctx.instance))
+    return None, frozenset()
+
+
+def extract(ctx: BuildContext, v: SupplyVars, solver: cp_model.CpSolver, staffing: dict):
+    inst = ctx.instance
+    shipped = {k: solver.value(x) for k, x in v.ship.items()}
+    lent = [(g, t, c, d, d + v.share_arrival[g, t][0], solver.value(x)) for (g, t, c, d), x in v.share.items()]
+    lent = [row for row in lent if row[-1] > 0]
+    roads, avoid = roads_section_of(ctx)
+    budget = getattr(ctx, "routing_budget_s", ROUTING_BUDGET_S)
+    routed: dict[int, RoutedDay] = {}
+    for d in v.days:
+        day_ship = {(s, t, c): q for (s, t, c, dd), q in shipped.items() if dd == d and q > 0}
+        routed[d] = route_day(inst, roads, d, day_ship, avoid=avoid, budget_s=budget / len(v.days),
+                              seed=getattr(ctx, "seed", 0))
+    section = build_section(ctx, v, solver, routed, lent)
+    roster = _roster(ctx, v, solver, staffing)
+    shortages = shortage_lines(ctx, v, solver, section, routed)
+    return section, roster, shortages
+
+
+def build_section(ctx, v: SupplyVars, solver, routed: dict[int, RoutedDay], lent) -> SupplySection:
+    inst = ctx.instance
+    coms = inst.by_id("commodities")
+    shipments = []
+    for d, day in sorted(routed.items()):
+        for (s, t, c, dd), q in sorted(day.delivered.items()):
+            if q > 0:
+                dest, kind = R.destination_id(inst, t)
+                shipments.append(Shipment(source=s, destination=dest, destination_kind=kind, township=t, commodity=c,
+                                          quantity=q, day=dd, tier=coms[c].tier))
+    routes = [r for d in sorted(routed) for r in routed[d].routes]
+    handovers = [h for d in sorted(routed) for h in routed[d].handovers]
+    last_mile = []
+    for (t, d), n in sorted(v.workers.items()):
+        kg = sum(h.load_kg for h in handovers if h.township == t and h.day == d)
+        kg += sum(q * coms[c].unit_weight_kg for g, tt, c, _, d2, q in lent if tt == t and d2 == d)
+        if kg > 0 or solver.value(n):
+            b = v.blocks[t, d]
+            last_mile.append(LastMile(township=t, day=d, workers=solver.value(n), kg=round(kg, 3),
+                                      start_hour=d * 24 + b.start_hour, end_hour=d * 24 + b.end_hour))
+    sharing = [Sharing(from_township=g, to_township=t, commodity=c, quantity=q, day=d, arrival_day=d2,
+                       arrival_hour=round(d * 24 + v.share_arrival[g, t][1], 4)) for g, t, c, d, d2, q in lent]
+    return SupplySection(shipments=shipments, routes=routes, handovers=handovers, last_mile=last_mile,
+                         pickups=pickup_slots(inst, v.days), sharing=sharing)
+
+
+def pickup_slots(inst, days: list[int]) -> list[PickupSlot]:
+    """Staggered pick-up (错峰取货): each grid of a medium-risk township gets one slot after the
+    goods arrive, grids spread so every slot holds about as many households."""
+    sp = inst.policy.supply
+    out = []
+    for t in inst.townships:
+        if t.risk_level != "medium" or t.sealed:
+            continue
+        grids = sorted((g for g in inst.grids if g.township == t.id), key=lambda g: (-g.households, g.id))
+        for d in days:
+            load = [0] * sp.pickup_slots
+            for g in grids:
+                k = min(range(sp.pickup_slots), key=lambda j: (load[j], j))
+                load[k] += g.households
+                start = d * 24 + sp.pickup_start_hour + k * sp.pickup_slot_min / 60
+                out.append(PickupSlot(township=t.id, grid=g.id, day=d, start_hour=round(start, 4),
+                                      end_hour=round(start + sp.pickup_slot_min / 60, 4), households=g.households))
+    return sorted(out, key=lambda p: (p.township, p.day, p.start_hour, p.grid))
+
+
+def _roster(ctx, v: SupplyVars, solver, staffing) -> list[RosterEntry]:
+    rows = []
+    stations = R.transfer_stations(ctx.instance)
+    for (t, d), b in sorted(v.blocks.items()):
+        for person, travel in staffing.get(b, []):
+            rows.append(RosterEntry(staff=person.id, name=person.name, role="delivery", module="supply",
+                                    location=stations[t].id if t in stations else t, township=t, day=d,
+                                    start_hour=b.start_hour, end_hour=b.end_hour, travel_min=travel))
+    return rows
+
+
+def shortage_lines(ctx, v: SupplyVars, solver, section: SupplySection, routed) -> list[Shortage]:
+    inst = ctx.instance
+    coms = inst.by_id("commodities")
+    delivered: dict[tuple[str, str, int], int] = defaultdict(int)
+    for s in section.shipments:
+        delivered[s.township, s.commodity, s.day] += s.quantity
+    lent = [(x.from_township, x.to_township, x.commodity, x.day, x.arrival_day, x.quantity) for x in section.sharing]
+    lines = []
+    for (t, c, d), (sc, sr, cover) in sorted(R.balance(inst, delivered, lent).items()):
+        date = (inst.plan_date.toordinal() + d)
+        day_text = type(inst.plan_date).fromordinal(date).isoformat()
+        unit = coms[c].unit
+        binding = _binding(ctx, v, solver, routed, t, c, d)
+        if sc:
+            lines.append(Shortage(module="supply", tier="critical", township=t, entity=c, quantity=sc, unit=unit,
+                                  what=f"{c} for {t} on {day_text} (critical part)", binding_resource=binding))
+        if sr:
+            lines.append(Shortage(module="supply", tier="routine", township=t, entity=c, quantity=sr, unit=unit,
+                                  what=f"{c} for {t} on {day_text}", binding_resource=binding))
+        if cover:
+            days = R.cover_days(inst, t, c)
+            lines.append(Shortage(module="supply", tier="routine", township=t, entity=c, quantity=cover, unit=unit,
+                                  what=f"{c} stock of {t} below {days} days of cover on {day_text}",
+                                  binding_resource=binding))
+    return lines
+
+
+def _binding(ctx, v: SupplyVars, solver, routed, t: str, c: str, d: int) -> str:
+    """The resource that ran out, in the order a planner would check it."""
+    inst = ctx.instance
+    cut = [why for (s, tt, cc, dd), why in routed[d].cut.items() if tt == t and cc == c]
+    if cut:
+        return cut[0]
+    cands = sorted({s for (s, tt, cc, _), _x in v.ship.items() if tt == t and cc == c})
+    if not cands:
+        return f"sources: none holding {c} within a shift and the delivery window of {t}"
+    stock = {(s.id, st.commodity): st.quantity for s in inst.sources for st in s.stock}
+    used = defaultdict(int)
+    for (s, _t, cc, _d), x in v.ship.items():
+        if cc == c:
+            used[s] += solver.value(x)
+    if all(used[s] >= stock.get((s, c), 0) for s in cands):
+        return f"stock of {c} used up at {', '.join(cands)}"
+    if (t, d) in v.workers:
+        n = v.workers[t, d]
+        if solver.value(n) >= ctx.pool.eligible_supply(v.blocks[t, d]) or solver.value(n) == 0:
+            return f"last-mile delivery staff within commuting range of {t}"
+    for s in cands:
+        for cold in (False, True):
+            row = v.fleet_rows.get((s, d, cold))
+            if row is None:
+                continue
+            chosen, w, kg_min, kg = row
+            lhs = sum(v.round_trip[s, tt] * w[cc] * solver.value(x) for tt, cc, x in chosen)
+            load = sum(w[cc] * solver.value(x) for tt, cc, x in chosen)
+            if lhs >= 0.97 * kg_min or load >= 0.97 * kg:
+                return f"trucks at {s} fully used" + (" (cold chain)" if cold else "")
+    return f"trucks at {', '.join(cands)}: more urgent goods first"
