@@ -36,7 +36,7 @@ def extract(ctx: BuildContext, v: RoadVars, solver: cp_model.CpSolver, staffing:
         rows, people = _checkpoints(ctx, v, d, cps, staffing)
         section.checkpoints += rows
         roster += people
-        graphs = PlanGraphs(v.rules, closed)
+        graphs = PlanGraphs(v.rules, closed, max((lf.time_budget_min for lf in inst.lifelines), default=0))
         lines = [_lifeline(ctx, v, r, d, closed, set(cps), graphs) for r in v.routes]
         section.lifelines += lines
         section.lifted += _lifted(ctx, v, d, closed, lines)
@@ -95,7 +95,7 @@ def _checkpoints(ctx: BuildContext, v: RoadVars, d: int, cps: list[str], staffin
 def _lifeline(ctx: BuildContext, v: RoadVars, r: LifelineRoutes, d: int, closed: set[str], cps: set[str],
               graphs: PlanGraphs) -> LifelineRoute:
     lf = r.lifeline
-    res = resilience(graphs.graph(r.served), r.source, r.target, lf.time_budget_min)
+    res = resilience(graphs, r.served, r.source, r.target, lf.time_budget_min)
     row = LifelineRoute(lifeline=lf.id, day=d, source=lf.source, township=lf.township, kept=res.kept,
                         nodes=res.nodes, arcs=res.arcs, minutes=res.minutes, budget_min=lf.time_budget_min,
                         checkpoints=[a for a in res.arcs if a in cps], disjoint_routes=res.disjoint,
