@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.build import generate_instance  # noqa: E402
-from models import Instance, SolveConfig  # noqa: E402
-from optimizer import solve  # noqa: E402
-from optimizer.roads_routes import shortest_route  # noqa: E402
-from optimizer.roads_rules import is_mainline, road_rules  # noqa: E402
-from optimizer.validate import verify  # noqa: E402
+from generator.build import generate_instance
+from models import Instance, SolveConfig
+from optimizer import solve
+from optimizer.roads_routes import shortest_route
+from optimizer.roads_rules import is_mainline, road_rules
+from optimizer.validate import verify
 
 SEALED, LIFELINES, REQUESTS, TOWNSHIPS = 5, 400, 40, 60
 

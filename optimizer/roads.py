@@ -29,7 +29,13 @@ from ortools.sat.python import cp_model
 from optimizer.context import BuildContext
 from optimizer.pool import Block
 from optimizer.roads_routes import LifelineRoutes, lifeline_routes
-from optimizer.roads_rules import RoadRules, checkpoint_shifts, has_roads, is_mainline, road_rules
+from optimizer.roads_rules import (
+    RoadRules,
+    checkpoint_shifts,
+    has_roads,
+    is_mainline,
+    road_rules,
+)
 
 SCALE = 100  # minutes → hundredths of a minute in the flow fallback's time budget
 
@@ -214,7 +220,7 @@ def add_requested_closures(ctx: BuildContext, v: RoadVars) -> None:
     ctx.add_term("cost", "roads.unneeded_closures", ctx.instance.policy.roads.closure_penalty * sum(unneeded))
 
 
-from optimizer.roads_extract import extract  # noqa: E402  (the module's second half)
-from optimizer.roads_warm import warm_start  # noqa: E402
+from optimizer.roads_extract import extract
+from optimizer.roads_warm import warm_start
 
 __all__ = ["RoadVars", "build", "extract", "warm_start"]

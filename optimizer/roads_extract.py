@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from models.plan import RosterEntry, Shortage
-from models.plan_roads import ArcStatus, Checkpoint, LifelineRoute, LiftedClosure, PassRoute, RoadSection
+from models.plan_roads import (
+    ArcStatus,
+    Checkpoint,
+    LifelineRoute,
+    LiftedClosure,
+    PassRoute,
+    RoadSection,
+)
 from optimizer.context import BuildContext
 from optimizer.roads_resilience import PlanGraphs, resilience
 from optimizer.roads_routes import LifelineRoutes, shortest_route

@@ -17,29 +17,36 @@ if TYPE_CHECKING:
     from optimizer.roads import RoadVars
 
 
+def _opener(v: RoadVars, opened: set[str], per_section: dict):
+    """Open arcs (lift requests, checkpoint exits) within the one-checkpoint-per-section rule."""
+    arcs = v.rules.arcs
+
+    def can_open(sig) -> bool:
+        extra: dict[tuple[str, str], int] = defaultdict(int)
+        for a in sig:
+            if a not in opened and v.is_exit(a):
+                extra[arcs[a].section, arcs[a].direction] += 1
+        return all(per_section[k] + n <= 1 for k, n in extra.items())
+
+    def open_all(sig) -> None:
+        for a in sig:
+            if a not in opened:
+                opened.add(a)
+                if v.is_exit(a):
+                    per_section[arcs[a].section, arcs[a].direction] += 1
+
+    return can_open, open_all
+
+
 def warm_start(ctx: BuildContext, v: RoadVars) -> None:
     model, rp = ctx.model, ctx.instance.policy.roads
     ledger = ctx.pool.ledger()
-    arcs = v.rules.arcs
     for d in v.days:
         opened: set[str] = set()
         per_section: dict[tuple[str, str], int] = defaultdict(int)
         needed: dict[str, int] = defaultdict(int)  # arc -> lifelines relying on it
 
-        def can_open(sig) -> bool:
-            extra = defaultdict(int)
-            for a in sig:
-                if a not in opened and v.is_exit(a):
-                    extra[arcs[a].section, arcs[a].direction] += 1
-            return all(per_section[k] + n <= 1 for k, n in extra.items())
-
-        def open_all(sig) -> None:
-            for a in sig:
-                if a not in opened:
-                    opened.add(a)
-                    if v.is_exit(a):
-                        per_section[arcs[a].section, arcs[a].direction] += 1
-
+        can_open, open_all = _opener(v, opened, per_section)
         for r in v.routes:
             if r.kind != "signatures":
                 continue

@@ -15,7 +15,13 @@ from models.instance import Instance
 from models.plan import Plan
 from optimizer.checks.violation import Violation
 from optimizer.pool import fills_role
-from optimizer.roads_rules import RoadRules, checkpoint_shifts, has_roads, is_mainline, road_rules
+from optimizer.roads_rules import (
+    RoadRules,
+    checkpoint_shifts,
+    has_roads,
+    is_mainline,
+    road_rules,
+)
 
 EPS = 1e-6
 
