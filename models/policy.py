@@ -100,6 +100,11 @@ class StaffPolicy(Strict):
     min_rest_hours: PositiveInt = Field(default=12, description="Least rest between two duty blocks (h)")
     max_days_in_row: PositiveInt = Field(default=6, description="After this many days in a row, a day off")
     max_commute_min: PositiveInt = Field(default=60, description="Longest one-way trip from home to a duty (min)")
+    duty_townships: PositiveInt = Field(
+        default=8,
+        description="Counted staff (samplers, registrars, site and checkpoint crews) are offered duties in at most "
+                    "this many townships nearest their home within the commute limit, their own first. A city "
+                    "plan stays small; a county of 24 townships is barely restricted")
     travel_speed_kmh: NonNegFloat = Field(default=30.0, description="Staff travel speed between townships (km/h)")
     role_skills: dict[str, list[str]] = Field(
         default={

@@ -21,12 +21,13 @@ class BuildContext:
     model: cp_model.CpModel
     pool: StaffPool
     terms: dict[str, dict[str, cp_model.LinearExprT]] = field(default_factory=lambda: defaultdict(dict))
+    seed: int = 0  # the solve's seed, for the modules' own short warm-start solves
 
     @classmethod
-    def new(cls, instance: Instance) -> "BuildContext":
+    def new(cls, instance: Instance, seed: int = 0) -> "BuildContext":
         model = cp_model.CpModel()
         model.name = instance.name
-        return cls(instance, model, StaffPool(instance, model))
+        return cls(instance, model, StaffPool(instance, model), seed=seed)
 
     def add_term(self, tier: str, name: str, expr: cp_model.LinearExprT) -> None:
         """Register a named objective term (a penalty or a cost) in a priority tier."""

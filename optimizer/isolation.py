@@ -27,6 +27,9 @@ from optimizer.isolation_rules import (
 )
 
 
+WARM_ORDER = 10  # warm starts take staff from the shared ledger in this order (optimizer/solve.py)
+
+
 @dataclass
 class Group:
     """Cohorts the model treats alike: same pick-up point, category and arrival day."""
@@ -221,10 +224,10 @@ def _add_terms(ctx: BuildContext, v: IsolationVars) -> None:
 
 
 def warm_start(ctx: BuildContext, v: IsolationVars) -> None:
-    """After the pool is finalized: offer the isolation blocks their pool people in its hints."""
-    from optimizer.isolation_staff import offer_pool_people
+    """After the pool is finalized: hint the module from a short solve of its own."""
+    from optimizer.isolation_warm import warm_start as solve_alone
 
-    offer_pool_people(ctx, v)
+    solve_alone(ctx, v)
 
 
 def extract(ctx: BuildContext, v: IsolationVars, solver: cp_model.CpSolver, staffing: dict):

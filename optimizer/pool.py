@@ -13,6 +13,10 @@ Rules enforced here (DOMAIN.md "The staff pool"):
 - a day off after `max_days_in_row` days in a row;
 - closed-loop staff do no duty outside their isolation site's rotation;
 - travel from the home township counts, up to `max_commute_min` one way.
+
+Counted people are offered blocks in their `duty_townships` nearest townships only (a model
+restriction, not a rule: `verify` does not check it). Without it a city's 19,000 people in
+4,000 groups, each within an hour of most of 387 townships, made millions of counters.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from models.instance import Instance, StaffMember
@@ -89,6 +94,31 @@ def block_fits(instance: Instance, g: StaffGroup, b: Block) -> bool:
     )
 
 
+class _Reach:
+    """The blocks a home township may staff, as arrays, so that the eligibility of thousands of
+    groups is a few vector operations each. `fitting(g)` is `block_fits` for every block, as
+indexes into the pool's sorted blocks (tuples of ints hash fast when groups are merged)."""
+
+    def __init__(self, instance: Instance, home: str, blocks: list[Block], index: dict[Block, int]):
+        self.blocks = blocks
+        self.index = np.array([index[b] for b in blocks], dtype=np.int64)
+        self.roles = sorted({b.role for b in blocks})
+        role_index = {r: i for i, r in enumerate(self.roles)}
+        self.role = np.array([role_index[b.role] for b in blocks], dtype=np.int64)
+        self.day = np.array([b.day for b in blocks], dtype=np.int64)
+        self.start = np.array([b.day * 24 + b.start_hour for b in blocks], dtype=float)
+        travel = np.array([staff_travel_min(instance, home, b.township) for b in blocks], dtype=float)
+        self.length = np.array([b.hours for b in blocks], dtype=float) + 2 * travel / 60.0
+
+    def fitting(self, instance: Instance, g: StaffGroup) -> tuple[Block, ...]:
+        if not self.blocks:
+            return ()
+        role_ok = np.array([fills_role(g.skills, r, instance) for r in self.roles])
+        ok = (role_ok[self.role] & (self.day < g.days_left) & (self.start >= g.available_from - 1e-9)
+              & (self.length <= g.hours_per_day + 1e-9))
+        return tuple(self.index[np.flatnonzero(ok)].tolist())
+
+
 class StaffPool:
     """Builds the staff variables into the shared model and turns counts into a roster.
 
@@ -142,15 +172,18 @@ class StaffPool:
         for b in blocks:
             by_town[b.township].append(b)
         limit = self.instance.policy.staff.max_commute_min
-        reach: dict[str, list[Block]] = {}  # home -> blocks within commuting range, in block order
+        nearest = self.instance.policy.staff.duty_townships
+        reach: dict[str, _Reach] = {}  # home -> blocks in its nearest townships, in block order
         merged: dict[tuple, int] = {}
         static_to_merged: dict[int, int] = {}
-        eligible_of: list[tuple[Block, ...]] = []
+        eligible_of: list[tuple[int, ...]] = []  # indexes into blocks
+        index = {b: i for i, b in enumerate(blocks)}
         for k, g in enumerate(self.groups):
             if g.home not in reach:
-                near = [t for t in by_town if staff_travel_min(self.instance, g.home, t) <= limit]
-                reach[g.home] = sorted(b for t in near for b in by_town[t])
-            sig = tuple(b for b in reach[g.home] if block_fits(self.instance, g, b))
+                near = sorted((staff_travel_min(self.instance, g.home, t), t != g.home, t) for t in by_town)
+                near = [t for minutes, _, t in near if minutes <= limit][:nearest]
+                reach[g.home] = _Reach(self.instance, g.home, sorted(b for t in near for b in by_town[t]), index)
+            sig = reach[g.home].fitting(self.instance, g)
             key = (g.home, sig)
             if key not in merged:
                 merged[key] = len(self._merged)
@@ -164,12 +197,12 @@ class StaffPool:
             members.sort(key=lambda p: p.id)
         supply: dict[Block, list] = defaultdict(list)
         for m, sig in enumerate(eligible_of):
-            for b in sig:
+            for b in map(blocks.__getitem__, sig):
                 v = self.model.new_int_var(0, len(self._merged[m]), f"staff[{m},{b.role},{b.township},{b.day},{b.start_hour}]")
                 self._use[m, b] = v
                 supply[b].append(v)
         for b, count in self._requests:
-            self.model.add(sum(supply[b]) >= count)
+            self.model.add(cp_model.LinearExpr.sum(supply[b]) >= count)
         by_day: dict[tuple[int, int], list] = defaultdict(list)
         for (m, b), v in self._use.items():
             by_day[m, b.day].append(v)
@@ -177,7 +210,7 @@ class StaffPool:
             by_day[static_to_merged[self._group_of[pid]], day].append(v)
         for (m, _day), vs in sorted(by_day.items(), key=lambda kv: kv[0]):
             if len(vs) > 1:  # a single counter is already bounded by its domain
-                self.model.add(sum(vs) <= len(self._merged[m]))
+                self.model.add(cp_model.LinearExpr.sum(vs) <= len(self._merged[m]))
 
     def merged_group_of(self, person_id: str) -> int | None:
         """Index of the counted group a person belongs to (after finalize), or None."""

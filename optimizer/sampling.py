@@ -28,6 +28,9 @@ from optimizer.sampling_rules import (
 )
 
 
+WARM_ORDER = 20  # warm starts take staff from the shared ledger in this order (optimizer/solve.py)
+
+
 @dataclass
 class SamplingVars:
     grids: list[Grid]

@@ -111,10 +111,13 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
     """Build every module into one model and solve its priority tiers in order."""
     config = config or SolveConfig()
     t0 = time.perf_counter()
-    ctx = BuildContext.new(instance)
+    ctx = BuildContext.new(instance, config.seed)
     built = [(section, module, module.build(ctx)) for section, module in MODULES]
     ctx.pool.finalize()
-    for _, module, mvars in built:  # warm starts, after the pool knows its groups
+    # Warm starts, after the pool knows its groups. They share one greedy staff ledger, so
+    # the module whose people are scarcest (WARM_ORDER, low first) takes its staff first:
+    # a tracer taken by a sampling desk would leave a case without the team its hint names.
+    for _, module, mvars in sorted(built, key=lambda b: getattr(b[1], "WARM_ORDER", 50)):
         if mvars is not None and hasattr(module, "warm_start"):
             module.warm_start(ctx, mvars)
     ctx.pool.ledger().add_hints()
@@ -138,6 +141,8 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
             if remaining <= 0.2 or (attempt and k > 0):
                 break
             s = _solver(config, remaining * (share if attempt == 0 else 0.7))
+            if k > 0:  # a lower tier starts from a complete plan: spend its time searching, not probing
+                s.parameters.cp_model_probing_level = 0
             code = s.solve(ctx.model, _Progress(tier) if config.log_progress else None)
             if code != cp_model.UNKNOWN:
                 break

@@ -37,6 +37,9 @@ from optimizer.tracing_rules import (
 )
 
 
+WARM_ORDER = 0  # warm starts take staff from the shared ledger in this order (optimizer/solve.py)
+
+
 @dataclass
 class PersonVars:
     person: StaffMember
