@@ -85,6 +85,9 @@ L.NOTES.update({
                "Closures townships asked for that would cut the lifeline listed; they are lifted or turned into "
                "checkpoints."),
 })
+L.REMARKS.update({
+    "guarded_exit": ("作为封控区值守出入口保留", "kept as the sealed zone's guarded exit"),
+})
 L.TERMS.update({
     "roads.lifelines_cut": ("保供通道中断（加权）", "Lifelines cut (weighted)", ""),
     "roads.seal_checkpoint_gap": ("封控区缺值守出入口（加权）", "Sealed zones without a guarded exit (weighted)", ""),
@@ -234,7 +237,8 @@ def lifted_closures_sheet(ctx: Context) -> Sheet | None:
                      "requested_by": join((ctx.township_name(t) for t in x.requested_by), ctx.lang),
                      "cut_lifeline": (f"{x.lifeline} {ctx.any_name(lf.source)}→{ctx.township_name(lf.township)}"
                                       if lf else ""),
-                     "lifted_to": ctx.word("lifted_to", x.status)})
+                     "lifted_to": ctx.word("lifted_to", x.status),
+                     "remarks": L.remark("guarded_exit", ctx.lang) if x.guarded_exit else ""})
     t = table(ctx, rows, _day_key(ctx, ["arc", "arc_from", "arc_to", "road_class", "requested_by", "cut_lifeline",
                                         "lifted_to"]), count_column="arc", empty_text=L.frame_text("none", ctx.lang))
     return Sheet("lifted_closures", L.sheet_name("lifted_closures", ctx.lang), ctx.title("lifted_closures"), [t],

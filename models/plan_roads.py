@@ -69,6 +69,8 @@ class LiftedClosure(Strict):
     day: Count = 0
     requested_by: list[Id]
     lifeline: Id | None = Field(description="A lifeline the closure would cut, the plan's other statuses kept")
+    guarded_exit: bool = Field(
+        default=False, description="Kept as a checkpoint because its sealed zone needs it as a guarded exit")
     status: Literal["open", "checkpoint"]
 
 

@@ -37,7 +37,7 @@ def extract(ctx: BuildContext, v: RoadVars, solver: cp_model.CpSolver, staffing:
     roster: list[RosterEntry] = []
     shortages: list[Shortage] = []
     for d in v.days:
-        closed = {a for a in v.blockable if solver.boolean_value(v.closed[a, d])}
+        closed = _keep_harmless_requests(ctx, v, {a for a in v.blockable if solver.boolean_value(v.closed[a, d])})
         cps = sorted(a for a in v.blockable if v.is_exit(a) and a not in closed)
         section.arcs += _statuses(v, d, closed)
         rows, people = _checkpoints(ctx, v, d, cps, staffing)
@@ -57,6 +57,37 @@ def extract(ctx: BuildContext, v: RoadVars, solver: cp_model.CpSolver, staffing:
             entity=a, quantity=1, unit="arcs",
             binding_resource="no toll-plaza exit: a mainline may be neither closed nor checkpointed"))
     return section, roster, shortages
+
+
+def _keep_harmless_requests(ctx: BuildContext, v: RoadVars, closed: set[str]) -> set[str]:
+    """Close again every requested arc the solution lifted without need — closing it cuts no
+    lifeline kept and leaves its seal its guarded exits. The routine tier does this when it
+    runs; when the time limit stops the solve in the critical tier, this repair does. Closing
+    never breaks a hard rule (a checkpoint's guards are then simply not rostered)."""
+    rp = ctx.instance.policy.roads
+    closed = set(closed)
+    for a in v.blockable:
+        if a in closed or a not in v.rules.requested:
+            continue
+        seal = v.rules.exits.get(a)
+        if seal is not None:
+            guarded = [e for e in v.exits_of(seal) if e not in closed]
+            if len(guarded) <= min(rp.seal_exit_checkpoints, len(v.exits_of(seal))):
+                continue
+        if not any(_cuts(v, r, closed, a) for r in v.routes):
+            closed.add(a)
+    return closed
+
+
+def _cuts(v: RoadVars, r: LifelineRoutes, closed: set[str], a: str) -> bool:
+    """Closing `a` as well cuts this lifeline, which is kept now."""
+    if r.kind == "free" or r.kind == "impossible" or r.target is None:
+        return False
+    if a not in ({x for s in r.signatures for x in s} if r.kind == "signatures" else set(r.ellipse)):
+        return False
+    budget = r.lifeline.time_budget_min
+    return shortest_route(v.rules, r.source, r.target, r.served, closed, budget) is not None and \
+        shortest_route(v.rules, r.source, r.target, r.served, closed | {a}, budget) is None
 
 
 def _statuses(v: RoadVars, d: int, closed: set[str]) -> list[ArcStatus]:
@@ -144,16 +175,9 @@ def _lifted(ctx: BuildContext, v: RoadVars, d: int, closed: set[str], lines: lis
         asked = v.rules.requested.get(a)
         if not asked or a in closed:
             continue
-        cause = None
-        for r in v.routes:
-            lf = r.lifeline
-            if lf.id not in kept or r.kind == "free" or a not in (
-                    {x for s in r.signatures for x in s} if r.kind == "signatures" else set(r.ellipse)):
-                continue
-            if shortest_route(v.rules, r.source, r.target, r.served, closed | {a}, lf.time_budget_min) is None:
-                cause = lf.id
-                break
+        cause = next((r.lifeline.id for r in v.routes if r.lifeline.id in kept and _cuts(v, r, closed, a)), None)
         out.append(LiftedClosure(arc=a, day=d, requested_by=asked, lifeline=cause,
+                                 guarded_exit=cause is None and v.is_exit(a),
                                  status="checkpoint" if v.is_exit(a) else "open"))
     return out
 

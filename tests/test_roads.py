@@ -266,6 +266,18 @@ def test_requested_closure_lifted_without_cause_is_caught_by_verify():
     assert "requested_closure" in broken(inst, plan)
 
 
+def test_a_solve_stopped_before_the_routine_tier_still_keeps_harmless_requests():
+    """Extraction closes again what the routine tier would have: a lifted request that cuts no
+    lifeline (F>C); the one L2 needs (C>F) stays lifted."""
+    from optimizer.context import BuildContext
+    from optimizer.roads_extract import _keep_harmless_requests
+
+    inst = Instance.model_validate(county(bypass=True, requests=[{"arc": "C>F", "requested_by": "T2"},
+                                                                 {"arc": "F>C", "requested_by": "T2"}]))
+    v = roads_module.build(BuildContext.new(inst))
+    assert _keep_harmless_requests(BuildContext.new(inst), v, {"A>E"}) == {"A>E", "F>C"}
+
+
 def test_flow_fallback_gives_the_same_plan(monkeypatch):
     data = county(bypass=True, requests=[{"arc": "C>F", "requested_by": "T2"}, {"arc": "F>C", "requested_by": "T2"}])
     monkeypatch.setattr(roads_module, "lifeline_routes",

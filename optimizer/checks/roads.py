@@ -216,7 +216,8 @@ def _route_problems(rules: RoadRules, w: str, row, source: str, target: str, ser
 
 def check_requested_closures(inst: Instance, plan: Plan) -> list[Violation]:
     """Requested closures are kept where harmless: one the plan lifts is listed with a lifeline
-    that closing it (the plan's other statuses kept) would cut."""
+    that closing it (the plan's other statuses kept) would cut, or is a checkpoint its sealed
+    zone needs as one of its `seal_exit_checkpoints` guarded exits."""
     rules, status = road_rules(inst), _status(plan)
     lifted = {(x.arc, x.day): x for x in plan.roads.lifted}
     lifelines = inst.by_id("lifelines")
@@ -228,6 +229,14 @@ def check_requested_closures(inst: Instance, plan: Plan) -> list[Violation]:
                 continue
             w = f"requested closure {a} day {d}"
             x = lifted.get((a, d))
+            seal = rules.exits.get(a)
+            if x is not None and x.guarded_exit and seal is not None and status.get((a, d)) == "checkpoint":
+                guarded = [e for e, z in rules.exits.items() if z == seal and status.get((e, d)) == "checkpoint"]
+                exits = [e for e, z in rules.exits.items() if z == seal and not is_mainline(rules.arcs[e])]
+                if len(guarded) <= min(inst.policy.roads.seal_exit_checkpoints, len(exits)):
+                    continue
+                out.append(Violation("requested_closure", w, f"{seal} has other guarded exits: keep it closed"))
+                continue
             if x is None or x.lifeline not in lifelines:
                 out.append(Violation("requested_closure", w, "lifted without a lifeline it would cut"))
                 continue
