@@ -239,7 +239,8 @@ def lifted_closures_sheet(ctx: Context) -> Sheet | None:
                                       if lf else ""),
                      "lifted_to": ctx.word("lifted_to", x.status),
                      "remarks": L.remark("guarded_exit", ctx.lang) if x.guarded_exit else ""})
-    t = table(ctx, rows, _day_key(ctx, ["arc", "arc_from", "arc_to", "road_class", "requested_by", "cut_lifeline",
+    # the 合计 label spans the first two columns: the count sits in the third
+    t = table(ctx, rows, _day_key(ctx, ["requested_by", "arc", "arc_from", "arc_to", "road_class", "cut_lifeline",
                                         "lifted_to"]), count_column="arc", empty_text=L.frame_text("none", ctx.lang))
     return Sheet("lifted_closures", L.sheet_name("lifted_closures", ctx.lang), ctx.title("lifted_closures"), [t],
                  [L.note("lifted", ctx.lang)])

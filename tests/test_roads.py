@@ -336,7 +336,7 @@ def test_status_per_arc_per_day_and_pass_routes():
     assert sum(len(p.vehicles) for p in day1) == 1  # one truck, one pass, one route
 
 
-def test_road_sheets_in_both_languages():
+def test_road_sheets_in_both_languages(tmp_path):
     from exports.frames import plan_frames
 
     inst, result = run(county(bypass=True, requests=[{"arc": "C>F", "requested_by": "T2"}]))
@@ -350,3 +350,7 @@ def test_road_sheets_in_both_languages():
                                                     "Status"]
     assert en["Lifted closures"]["Lifeline it would cut"].iloc[0].startswith("L2")
     assert en["Checkpoints"]["Crew per shift (people)"].iloc[0] == 3
+    from exports.xlsx import write_workbook
+
+    for lang in ("zh", "en"):
+        write_workbook(inst, result.plan, tmp_path / f"plan-{lang}.xlsx", lang)
