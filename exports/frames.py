@@ -75,7 +75,8 @@ class Context:
 
     def any_name(self, entity_id: str) -> str:
         """The name of whatever entity has this id (township, site, lab …); else the id."""
-        for collection in ("townships", "sampling_sites", "labs", "isolation_sites", "sources", "vehicles"):
+        for collection in ("townships", "sampling_sites", "labs", "isolation_sites", "sources", "vehicles",
+                           "commodities"):
             item = self.instance.by_id(collection).get(entity_id)
             if item is not None:
                 return getattr(item, "name", None) or getattr(item, "plate", entity_id)
@@ -119,7 +120,11 @@ def build_sheets(instance: Instance, plan: Plan, lang: str = "zh") -> list[Sheet
     if lang not in L.LANGS:
         raise ValueError(f"lang must be one of {', '.join(L.LANGS)}, not {lang!r}")
     ctx = Context(instance, plan, lang)
-    return [s for _, _, builder in SHEET_BUILDERS if (s := builder(ctx)) is not None]
+    out: list[Sheet] = []
+    for _, _, builder in SHEET_BUILDERS:
+        made = builder(ctx)  # a Sheet, None, or a list of sheets (one per vehicle …)
+        out += [] if made is None else made if isinstance(made, list) else [made]
+    return out
 
 
 def plan_frames(instance: Instance, plan: Plan, lang: str = "zh") -> dict[str, pd.DataFrame]:
@@ -482,3 +487,4 @@ def shortages_sheet(ctx: Context) -> Sheet:
 from exports import sheets_tracing  # noqa: E402,F401  (registers the 流调 sheet)
 from exports import sheets_isolation  # noqa: E402,F401  (registers the 集中隔离 sheets)
 from exports import sheets_roads  # noqa: E402,F401  (registers the 道路管控 sheets)
+from exports import sheets_supply  # noqa: E402,F401  (registers the 物资保供 sheets)

@@ -5,11 +5,12 @@ terms to the shared model) and `extract(ctx, vars, solver, staffing) -> (section
 shortages)`. Adding an allocation is one line here plus its checks in optimizer/validate.py.
 """
 
-from optimizer import isolation, roads, sampling, tracing
+from optimizer import isolation, roads, sampling, supply, tracing
 
 MODULES = (
     ("sampling", sampling),
     ("tracing", tracing),
     ("isolation", isolation),
     ("roads", roads),
+    ("supply", supply),
 )

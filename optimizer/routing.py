@@ -193,11 +193,11 @@ class RoutingResult:
 
 
 def solve_routes(problem: RoutingProblem, *, time_limit: float, seed: int = 0, workers: int = 1,
-                 max_iterations: int | None = None) -> RoutingResult:
+                 max_iterations: int | None = None, no_improvement: int | None = None) -> RoutingResult:
     """Route every client within capacity, shift, time window and cold-chain rules for the least travel.
 
     Stops at ``time_limit`` seconds (wall clock), or earlier after ``max_iterations`` search
-    iterations. ``workers`` > 1 runs that many independent searches at once (seeds seed,
+    iterations or ``no_improvement`` iterations in a row without a better solution. ``workers`` > 1 runs that many independent searches at once (seeds seed,
     seed+1, ...; one core each) and keeps the best valid route set, the lowest seed on ties.
     The same seed, workers and iteration budget give the same routes on any machine; with
     a time limit alone the result depends on how far the search got, as with any anytime search.
@@ -216,7 +216,8 @@ def solve_routes(problem: RoutingProblem, *, time_limit: float, seed: int = 0, w
     if problem.num_clients == 0:
         return _result(problem, OPTIMAL, [], [], start)
     if workers <= 1:
-        found = [routing_pyvrp.solve(problem, time_limit=time_limit, seed=seed, max_iterations=max_iterations)]
+        found = [routing_pyvrp.solve(problem, time_limit=time_limit, seed=seed, max_iterations=max_iterations,
+                                     no_improvement=no_improvement)]
     else:
         found = routing_pyvrp.solve_many(problem, time_limit=max(0.0, time_limit - (time.perf_counter() - start)),
                                          seeds=[seed + w for w in range(workers)], max_iterations=max_iterations)

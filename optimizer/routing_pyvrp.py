@@ -116,15 +116,17 @@ class _Deadline:
 
 
 def solve(problem: RoutingProblem, *, time_limit: float, seed: int,
-          max_iterations: int | None) -> tuple[list[list[int]], list[int]]:
+          max_iterations: int | None, no_improvement: int | None = None) -> tuple[list[list[int]], list[int]]:
     """Best routes PyVRP finds within the time limit (and iteration budget, when given)."""
     criteria = [_Deadline(time_limit)]  # first: the import below can take a second on a busy machine
     from pyvrp import solve as pyvrp_solve
-    from pyvrp.stop import MaxIterations, MultipleCriteria
+    from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement
 
     data, keep = build_data(problem)
     if max_iterations is not None:
         criteria.append(MaxIterations(max_iterations))
+    if no_improvement is not None:
+        criteria.append(NoImprovement(no_improvement))
     stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
     result = pyvrp_solve(data, stop, seed=seed, collect_stats=False, display=False)
     log.debug("pyvrp %s seed %d: %d iterations, %.2f s, cost %s, feasible %s", problem.name, seed,

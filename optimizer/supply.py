@@ -297,3 +297,83 @@ def _add_objective(ctx, ship, short_c, short_r, cover, rt, trucks) -> None:
 def extract(ctx: BuildContext, v: SupplyVars, solver: cp_model.CpSolver, staffing: dict):
     from optimizer.supply_extract import extract as _extract  # the routing stage loads PyVRP
     return _extract(ctx, v, solver, staffing)
+
+
+def warm_start(ctx: BuildContext, v: SupplyVars) -> None:
+    """A greedy plan as the solver's hint: medical needs first, then food floors, the rest of the
+    requests, then days-of-cover targets, each from the nearest source with stock, fleet time
+    and (for a sealed township) last-mile staff left; staff come from the shared ledger."""
+    inst = ctx.instance
+    sp = inst.policy.supply
+    coms = inst.by_id("commodities")
+    req = R.requests(inst)
+    on_hand = R.township_stock(inst)
+    ledger = ctx.pool.ledger()
+    stock = {(s.id, st.commodity): st.quantity for s in inst.sources for st in s.stock}
+    budget = {}
+    for (s, d, cold), (_chosen, _w, kg_min, kg) in v.fleet_rows.items():
+        budget[s, d, cold] = [kg_min, kg]
+    carry = {key: ledger.available(b) * sp.last_mile_kg_per_worker * 100 for key, b in v.blocks.items()}
+    by_need: dict[tuple[str, str, int], list[str]] = defaultdict(list)
+    for (s, t, c, d) in v.ship:
+        by_need[t, c, d].append(s)
+    got: dict[tuple, int] = defaultdict(int)
+    arrived: dict[tuple[str, str, int], int] = defaultdict(int)
+
+    def send(t: str, c: str, d: int, qty: int) -> None:
+        w = math.ceil(coms[c].unit_weight_kg * 100 - 1e-9)
+        for s in sorted(by_need.get((t, c, d), []), key=lambda s: (v.round_trip[s, t], s)):
+            if qty <= 0:
+                return
+            rows = [budget[key] for key in ((s, d, False), (s, d, True)) if key in budget
+                    and (coms[c].cold_chain or not key[2])]
+            n = min(qty, stock.get((s, c), 0))
+            for kg_min, kg in rows:
+                n = min(n, kg_min // max(1, v.round_trip[s, t] * w), kg // max(1, w))
+            if (t, d) in carry:
+                n = min(n, carry[t, d] // max(1, w))
+            if n <= 0:
+                continue
+            for row in rows:
+                row[0] -= n * v.round_trip[s, t] * w
+                row[1] -= n * w
+            if (t, d) in carry:
+                carry[t, d] -= n * w
+            stock[s, c] -= n
+            got[s, t, c, d] += n
+            arrived[t, c, d] += n
+            qty -= n
+
+    needs = []  # (phase, -person-days per 10 g, township, commodity, day, units)
+    for (t, c, d), q in req.items():
+        crit = R.critical_part(inst, t, c, q)
+        density = -R.person_days_per_unit(coms[c]) / max(1e-9, coms[c].unit_weight_kg)
+        if crit:
+            needs.append((0 if coms[c].tier == "medical_critical" else 1, density, t, c, d, crit))
+        if q - crit:
+            needs.append((2, density, t, c, d, q - crit))
+    for (t, c, d), cs in v.cover_short.items():
+        needs.append((3, -R.person_days_per_unit(coms[c]), t, c, d, R.cover_target(inst, t, c)))
+    for phase, _dens, t, c, d, qty in sorted(needs):
+        if phase == 3:  # the cover target counts what the requests already brought
+            held = on_hand.get((t, c), 0) + sum(arrived[t, c, dd] for dd in v.days if dd <= d)
+            held -= sum(req.get((t, c, dd), 0) for dd in v.days if dd < d)
+            qty = qty - held
+        send(t, c, d, max(0, qty))
+    for key, x in v.ship.items():
+        ctx.model.add_hint(x, got.get(key, 0))
+    for x in v.share.values():
+        ctx.model.add_hint(x, 0)
+    short = R.balance(inst, dict(arrived), [])
+    for key, x in v.short_critical.items():
+        ctx.model.add_hint(x, short.get(key, (0, 0, 0))[0])
+    for key, x in v.short_routine.items():
+        ctx.model.add_hint(x, short.get(key, (0, 0, 0))[1])
+    for key, x in v.cover_short.items():
+        ctx.model.add_hint(x, short.get(key, (0, 0, 0))[2])
+    for (t, d), n in v.workers.items():
+        kg = sum(math.ceil(coms[c].unit_weight_kg * 100 - 1e-9) * q for (s, tt, c, dd), q in got.items()
+                 if tt == t and dd == d)
+        need = math.ceil(kg / (sp.last_mile_kg_per_worker * 100))
+        ledger.take(v.blocks[t, d], need)
+        ctx.model.add_hint(n, need)

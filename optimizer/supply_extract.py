@@ -7,12 +7,15 @@ their shortfall appears as a shortage line, so the plan never promises goods no 
 
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from models.plan import RosterEntry, Shortage
+from models.plan_roads import ArcStatus, RoadSection
 from models.plan_supply import LastMile, PickupSlot, Sharing, Shipment, SupplySection
 from optimizer import supply_rules as R
 from optimizer.context import BuildContext
@@ -22,19 +25,30 @@ from optimizer.supply_routes import ROUTING_BUDGET_S, RoutedDay, route_day
 if TYPE_CHECKING:
     from optimizer.supply import SupplyVars
 
+_CLOSED = re.compile(r"closed\[([^,\]]+),(\d+)\]")
 
-def roads_section_of(ctx: BuildContext):
-    """The plan's road section when the solve hands it over (`ctx.sections`), and the arcs to
-    avoid: without it, while a road module is active, every arc it might close (requested
-    closures; seal exits are never used anyway)."""
+
+def roads_section_of(ctx: BuildContext, solver: cp_model.CpSolver):
+    """The plan's road section when the solve hands it over (`ctx.sections`); else the arcs the
+    road module closed, read from this solution by their variable names (`closed[arc,day]`);
+    else, when the shared model has no such variables, a section that closes every arc a road
+    module might close (requested closures; seal exits are never driven anyway)."""
     from optimizer.modules import MODULES
 
     sections = getattr(ctx, "sections", None) or {}
     if "roads" in sections:
         return sections["roads"], frozenset()
-    if any(name == "roads" for name, _ in MODULES):
-        return None, frozenset(requested_arcs(ctx.instance))
-    return None, frozenset()
+    if not any(name == "roads" for name, _ in MODULES):
+        return None, frozenset()
+    values = solver.response_proto.solution
+    rows = []
+    for k, var in enumerate(ctx.model.proto.variables):
+        m = _CLOSED.fullmatch(var.name)
+        if m and k < len(values):
+            rows.append(ArcStatus(arc=m[1], day=int(m[2]), status="closed" if values[k] else "open"))
+    if rows:
+        return RoadSection(arcs=rows), frozenset()
+    return None, frozenset(requested_arcs(ctx.instance))
 
 
 def extract(ctx: BuildContext, v: SupplyVars, solver: cp_model.CpSolver, staffing: dict):
@@ -42,7 +56,7 @@ def extract(ctx: BuildContext, v: SupplyVars, solver: cp_model.CpSolver, staffin
     shipped = {k: solver.value(x) for k, x in v.ship.items()}
     lent = [(g, t, c, d, d + v.share_arrival[g, t][0], solver.value(x)) for (g, t, c, d), x in v.share.items()]
     lent = [row for row in lent if row[-1] > 0]
-    roads, avoid = roads_section_of(ctx)
+    roads, avoid = roads_section_of(ctx, solver)
     budget = getattr(ctx, "routing_budget_s", ROUTING_BUDGET_S)
     routed: dict[int, RoutedDay] = {}
     for d in v.days:
@@ -50,7 +64,7 @@ def extract(ctx: BuildContext, v: SupplyVars, solver: cp_model.CpSolver, staffin
         routed[d] = route_day(inst, roads, d, day_ship, avoid=avoid, budget_s=budget / len(v.days),
                               seed=getattr(ctx, "seed", 0))
     section = build_section(ctx, v, solver, routed, lent)
-    roster = _roster(ctx, v, solver, staffing)
+    roster = _roster(ctx, v, section, staffing)
     shortages = shortage_lines(ctx, v, solver, section, routed)
     return section, roster, shortages
 
@@ -71,9 +85,10 @@ def build_section(ctx, v: SupplyVars, solver, routed: dict[int, RoutedDay], lent
     for (t, d), n in sorted(v.workers.items()):
         kg = sum(h.load_kg for h in handovers if h.township == t and h.day == d)
         kg += sum(q * coms[c].unit_weight_kg for g, tt, c, _, d2, q in lent if tt == t and d2 == d)
-        if kg > 0 or solver.value(n):
+        if kg > 0:  # staff for what the routes bring; the model's count may be higher before routing
             b = v.blocks[t, d]
-            last_mile.append(LastMile(township=t, day=d, workers=solver.value(n), kg=round(kg, 3),
+            need = min(solver.value(n), math.ceil(kg / inst.policy.supply.last_mile_kg_per_worker - 1e-9))
+            last_mile.append(LastMile(township=t, day=d, workers=need, kg=round(kg, 3),
                                       start_hour=d * 24 + b.start_hour, end_hour=d * 24 + b.end_hour))
     sharing = [Sharing(from_township=g, to_township=t, commodity=c, quantity=q, day=d, arrival_day=d2,
                        arrival_hour=round(d * 24 + v.share_arrival[g, t][1], 4)) for g, t, c, d, d2, q in lent]
@@ -101,11 +116,12 @@ def pickup_slots(inst, days: list[int]) -> list[PickupSlot]:
     return sorted(out, key=lambda p: (p.township, p.day, p.start_hour, p.grid))
 
 
-def _roster(ctx, v: SupplyVars, solver, staffing) -> list[RosterEntry]:
+def _roster(ctx, v: SupplyVars, section: SupplySection, staffing) -> list[RosterEntry]:
     rows = []
     stations = R.transfer_stations(ctx.instance)
+    need = {(m.township, m.day): m.workers for m in section.last_mile}
     for (t, d), b in sorted(v.blocks.items()):
-        for person, travel in staffing.get(b, []):
+        for person, travel in staffing.get(b, [])[: need.get((t, d), 0)]:
             rows.append(RosterEntry(staff=person.id, name=person.name, role="delivery", module="supply",
                                     location=stations[t].id if t in stations else t, township=t, day=d,
                                     start_hour=b.start_hour, end_hour=b.end_hour, travel_min=travel))

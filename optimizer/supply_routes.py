@@ -31,8 +31,11 @@ from optimizer.supply_roads import DayNetwork
 
 log = logging.getLogger(__name__)
 
-ROUTING_BUDGET_S = 30.0
+ROUTING_BUDGET_S = 20.0
 """Wall-clock seconds for all routing problems of a plan, split by their number of drops."""
+
+NO_IMPROVEMENT = 5000
+"""A source's routing stops after this many search iterations without a better route set."""
 
 TIER_WEIGHT = {"medical_critical": 100, "food_floor": 10, "routine": 1}
 
@@ -165,7 +168,7 @@ def _route_source(inst, net: DayNetwork, day, s, fleet, drops: list[Drop], out: 
     problem = RoutingProblem(demands=[0] + [d.grams for d in drops], travel=travel, vehicles=vehicles,
                              service_times=service, time_windows=windows, cold_chain=[False] + [d.cold for d in drops],
                              prizes=prizes, name=f"{s}@{day}")
-    result = solve_routes(problem, time_limit=seconds, seed=seed)
+    result = solve_routes(problem, time_limit=seconds, seed=seed, no_improvement=NO_IMPROVEMENT)
     if not result.feasible:
         log.warning("routing %s day %d: %s", s, day, result.message or result.violations[:1])
         routes, types = [], []

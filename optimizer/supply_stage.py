@@ -45,6 +45,8 @@ def solve_supply(inst: Instance, *, time_limit: float = 30.0, routing_s: float =
     ctx.pool.finalize()
     if v is None:
         return SupplyStage(None, [], [], [], 0, 0, 0)
+    supply.warm_start(ctx, v)
+    ctx.pool.ledger().add_hints()
     ctx.routing_budget_s = routing_s
     ctx.seed = seed
     if roads is not None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from models.instance import Instance
 from models.plan import Plan
-from optimizer.checks import isolation, roads, sampling, staff, tracing
+from optimizer.checks import isolation, roads, sampling, staff, supply, tracing
 from optimizer.checks.violation import Violation
 
-CHECKS = (*staff.CHECKS, *sampling.CHECKS, *tracing.CHECKS, *isolation.CHECKS, *roads.CHECKS)
+CHECKS = (*staff.CHECKS, *sampling.CHECKS, *tracing.CHECKS, *isolation.CHECKS, *roads.CHECKS, *supply.CHECKS)
 
 
 def verify(instance: Instance, plan: Plan) -> list[Violation]:
