@@ -100,7 +100,7 @@ class SolveMeta(Strict):
     tiers: list[dict] = Field(default=[], description="Per priority tier: name, status, value, bound")
     seed: int = 0
     workers: int = 1
-    deterministic: bool = Field(description="One worker or interleaved search with a fixed seed")
+    deterministic: bool = Field(description="The run repeats: one worker or interleaved search with a fixed seed, and every tier proven or stopped by its work budget rather than the clock")
     time_limit_s: float
     wall_seconds: float
     versions: dict[str, str] = {}

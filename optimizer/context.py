@@ -22,12 +22,14 @@ class BuildContext:
     pool: StaffPool
     terms: dict[str, dict[str, cp_model.LinearExprT]] = field(default_factory=lambda: defaultdict(dict))
     seed: int = 0  # the solve's seed, for the modules' own short warm-start solves
+    warm_seconds: float = 5.0  # wall-clock cap of such a short solve
+    sections: dict = field(default_factory=dict)  # plan sections read so far, in module order (supply reads roads)
 
     @classmethod
-    def new(cls, instance: Instance, seed: int = 0) -> "BuildContext":
+    def new(cls, instance: Instance, seed: int = 0, warm_seconds: float = 5.0) -> "BuildContext":
         model = cp_model.CpModel()
         model.name = instance.name
-        return cls(instance, model, StaffPool(instance, model), seed=seed)
+        return cls(instance, model, StaffPool(instance, model), seed=seed, warm_seconds=warm_seconds)
 
     def add_term(self, tier: str, name: str, expr: cp_model.LinearExprT) -> None:
         """Register a named objective term (a penalty or a cost) in a priority tier."""

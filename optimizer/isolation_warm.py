@@ -8,7 +8,8 @@ name: the module names its variables the same way in both; the pool's counters a
 per model and are hinted from the ledger instead), and the pool people its sites
 draw are taken from the shared ledger, exactly as many as the short solve used.
 
-The short solve is bounded by deterministic time, so a run with one worker stays repeatable.
+The short solve is bounded by deterministic time, so a run with one worker stays repeatable
+unless the wall-clock cap (5 % of the time limit) stops it first.
 """
 
 from __future__ import annotations
@@ -44,10 +45,13 @@ def warm_start(ctx: "BuildContext", v: "IsolationVars") -> None:
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_deterministic_time = EFFORT
-    p.max_time_in_seconds = 4 * EFFORT
+    p.max_time_in_seconds = ctx.warm_seconds  # a city's module may need longer than the slice allows
     p.num_workers = 1
     p.random_seed = ctx.seed
     if solver.solve(sub.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        from optimizer.isolation_staff import offer_pool_people
+
+        offer_pool_people(ctx, v)  # no plan in time: at least offer the sites their pool people
         return
     solution = solver.response_proto.solution
     index = {var.name: i for i, var in enumerate(ctx.model.proto.variables)}

@@ -27,6 +27,7 @@ from optimizer.kpis import plan_kpis
 from optimizer.modules import MODULES
 
 log = logging.getLogger(__name__)
+DETERMINISTIC_SHARE = 0.5  # work budget of a deterministic run, per wall second (a quiet 2-core machine does ~1)
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
           cp_model.UNKNOWN: "UNKNOWN", cp_model.MODEL_INVALID: "MODEL_INVALID"}
 
@@ -87,7 +88,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
                  100 * gap)
 
 
-def _solver(config: SolveConfig, seconds: float) -> cp_model.CpSolver:
+def _solver(config: SolveConfig, seconds: float, work: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds = max(0.1, seconds)
@@ -95,7 +96,17 @@ def _solver(config: SolveConfig, seconds: float) -> cp_model.CpSolver:
     p.num_workers = config.workers
     p.interleave_search = config.interleave
     p.relative_gap_limit = config.relative_gap
+    if config.deterministic:
+        # A work budget as well as the clock: a tier that stops on work (or proves optimal)
+        # gives the same plan on a busy machine; one cut by the clock may not (see _repeatable).
+        p.max_deterministic_time = max(0.05, work)
     return solver
+
+
+def _repeatable(solver: cp_model.CpSolver, code: int) -> bool:
+    """Whether this tier's result would repeat: proven, or stopped by its work budget."""
+    p = solver.parameters
+    return code in (cp_model.OPTIMAL, cp_model.INFEASIBLE) or solver.deterministic_time >= p.max_deterministic_time - 1e-3
 
 
 def _hint_from(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
@@ -111,7 +122,7 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
     """Build every module into one model and solve its priority tiers in order."""
     config = config or SolveConfig()
     t0 = time.perf_counter()
-    ctx = BuildContext.new(instance, config.seed)
+    ctx = BuildContext.new(instance, config.seed, warm_seconds=max(1.0, 0.05 * config.time_limit_s))
     built = [(section, module, module.build(ctx)) for section, module in MODULES]
     ctx.pool.finalize()
     # Warm starts, after the pool knows its groups. They share one greedy staff ledger, so
@@ -129,21 +140,28 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
     active = [t for t in TIERS if any(not isinstance(e, int) for e in ctx.terms[t].values())]
     solver = None
     status = "OPTIMAL"
+    repeatable = config.deterministic
     for k, tier in enumerate(active):
         objective = ctx.tier_objective(tier)
         ctx.model.minimize(objective)
         # The first tier gets the largest slice: without its plan there is no plan at all.
         share = max(0.4, 1 / (len(active) - k)) if k == 0 else 1 / (len(active) - k)
+        first = max(0.4, 1 / len(active))
+        fraction = first if k == 0 else (1 - first) / (len(active) - 1)
         ts = time.perf_counter()
         s, code = None, cp_model.UNKNOWN
         for attempt in range(2):  # a slow machine may spend a slice in presolve: retry once
             remaining = config.time_limit_s - (time.perf_counter() - t0)
             if remaining <= 0.2 or (attempt and k > 0):
                 break
-            s = _solver(config, remaining * (share if attempt == 0 else 0.7))
+            # the work budget comes from the configured limit, not the clock left, so that it
+            # is the same on every run
+            work = config.time_limit_s * DETERMINISTIC_SHARE * (fraction if attempt == 0 else 0.3)
+            s = _solver(config, remaining * (share if attempt == 0 else 0.7), work)
             if k > 0:  # a lower tier starts from a complete plan: spend its time searching, not probing
                 s.parameters.cp_model_probing_level = 0
             code = s.solve(ctx.model, _Progress(tier) if config.log_progress else None)
+            repeatable = repeatable and _repeatable(s, code)
             if code != cp_model.UNKNOWN:
                 break
             log.warning("tier %s: no solution in %.1f s, retrying with more time", tier, time.perf_counter() - ts)
@@ -172,6 +190,7 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
     for name, module, mvars in built:
         if mvars is not None:
             sections[name], rows, lines = module.extract(ctx, mvars, solver, staffing)
+            ctx.sections[name] = sections[name]  # a later module may read an earlier one's plan
             roster += rows
             shortages += lines
     last = next(t for t in reversed(tiers) if t.value is not None)
@@ -179,7 +198,7 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
         status=status, objective=last.value, best_bound=last.bound, gap=last.gap, objective_terms=terms,
         tiers=[{"name": t.name, "status": t.status, "value": t.value, "bound": t.bound, "gap": t.gap,
                  "seconds": round(t.seconds, 3)} for t in tiers],
-        seed=config.seed, workers=config.workers, deterministic=config.deterministic,
+        seed=config.seed, workers=config.workers, deterministic=repeatable,
         time_limit_s=config.time_limit_s, wall_seconds=round(wall, 3), versions=_versions(),
         instance_hash=instance_hash(instance))
     plan = Plan(instance=instance.name, plan_date=instance.plan_date.isoformat(), roster=roster,
