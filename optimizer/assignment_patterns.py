@@ -65,32 +65,37 @@ def _completion(cost: np.ndarray, weight: np.ndarray, cap: int) -> np.ndarray:
 
 
 def _bundles(rest: np.ndarray, cost: np.ndarray, weight: np.ndarray, room: float,
-             limit: int) -> list[tuple[tuple[int, ...], float]] | None:
+             limit: int) -> tuple[np.ndarray, np.ndarray] | None:
     """All bundles within capacity whose cost is within ``room`` of the cheapest; None past ``limit``.
 
-    Depth first, one item at a time (take it or not), pruned by the exact cheapest completion:
-    every node that survives leads to at least one qualifying bundle.
+    Returns (bundles x items Boolean matrix, excess of each bundle over the cheapest).
+    Breadth first, one item at a time (take it or not) for all partial bundles at once,
+    pruned by the exact cheapest completion: every partial bundle that survives leads to
+    at least one qualifying bundle, and distinct ones to distinct bundles, so no level
+    holds more partial bundles than there are answers, and ``limit`` is checked per level.
     """
     k, cap = len(cost), rest.shape[1] - 1
     best = float(rest[0, cap])
     limit_cost = best + room + EPS * max(1.0, abs(best))
-    bound, costs, weights = rest.tolist(), cost.tolist(), weight.tolist()
-    out: list[tuple[tuple[int, ...], float]] = []
-    stack = [(0, 0.0, cap, ())]
-    pop, push = stack.pop, stack.append
-    while stack:
-        t, spent, c, chosen = pop()
-        if t == k:
-            out.append((chosen, spent - best))
-            if len(out) > limit:
-                return None
-            continue
-        if spent + bound[t + 1][c] <= limit_cost:
-            push((t + 1, spent, c, chosen))
-        w = weights[t]
-        if w <= c and spent + costs[t] + bound[t + 1][c - w] <= limit_cost:
-            push((t + 1, spent + costs[t], c - w, chosen + (t,)))
-    return out
+    spent, room_left = np.zeros(1), np.full(1, cap, dtype=np.int64)
+    parents, took = [], []
+    for t in range(k):
+        w, after = int(weight[t]), rest[t + 1]
+        skip = np.flatnonzero(spent + after[room_left] <= limit_cost)
+        fits = np.flatnonzero(room_left >= w)
+        take = fits[spent[fits] + cost[t] + after[room_left[fits] - w] <= limit_cost]
+        if skip.size + take.size > limit:
+            return None
+        parents.append(np.concatenate([skip, take]))
+        took.append(np.concatenate([np.zeros(skip.size, bool), np.ones(take.size, bool)]))
+        spent = np.concatenate([spent[skip], spent[take] + cost[t]])
+        room_left = np.concatenate([room_left[skip], room_left[take] - w])
+    taken = np.zeros((spent.size, k), dtype=bool)
+    idx = np.arange(spent.size)
+    for t in range(k - 1, -1, -1):  # walk every bundle back to the root
+        taken[:, t] = took[t][idx]
+        idx = parents[t][idx]
+    return taken, spent - best
 
 
 def bundle_cuts(mf: MinForm, keep: np.ndarray, price: np.ndarray, target: int,
@@ -134,15 +139,11 @@ def bundle_cuts(mf: MinForm, keep: np.ndarray, price: np.ndarray, target: int,
         if found is None:
             complete = False  # this agent gets no table; the others still cut validly
             continue
-        used += len(found)
-        rows, excess = [], []
-        for chosen, over in found:
-            row = [0] * len(free)
-            for t in chosen:
-                row[t] = 1
-            rows.append(row)
-            # shaded down: a scaled excess must never exceed the true one
-            excess.append(max(0, math.floor((over - tol) * scale)))
+        taken, over = found
+        used += len(over)
+        rows = taken.astype(int).tolist()
+        # shaded down: a scaled excess must never exceed the true one
+        excess = np.maximum(0, np.floor((over - tol) * scale)).astype(int).tolist()
         agents.append(Bundles(i, [int(j) for j in free], rows, excess))
     budget = math.floor((room + tol) * scale)
     return BundleCuts(bound, budget, scale, agents, complete)
