@@ -96,7 +96,9 @@ def generate(network: str, townships: int | None, seed: int, output: str) -> Non
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Plan JSON to write.")
 @click.option("--xlsx", type=click.Path(dir_okay=False), help="Also write the dispatch workbook.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Workbook language.")
-def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xlsx: str | None, lang: str) -> None:
+@click.option("--report", "report_html", type=click.Path(dir_okay=False), help="Also write the offline HTML report.")
+def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xlsx: str | None, lang: str,
+          report_html: str | None) -> None:
     """Solve an instance into tomorrow's plan: exit 0 plan, 1 no plan, 2 bad input."""
     from models import SolveConfig
     from optimizer import solve as run
@@ -116,6 +118,11 @@ def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xl
             if Path(xlsx).resolve() == Path(file).resolve():
                 raise InputError([f"{xlsx}: refusing to overwrite the input file"])
             write_workbook(inst, result.plan, Path(xlsx), lang=lang)
+        if report_html:
+            from report import write_report
+
+            write_report(Path(report_html), [(inst.name, inst, result.plan)], lang=lang,
+                         protect=(Path(file), Path(output)))
     except InputError as e:
         _fail_input(e.problems)
     _print_plan_summary(result.plan)
@@ -154,6 +161,34 @@ def verify(file: str, plan_file: str) -> None:
         click.echo(f"{len(violations)} violations", err=True)
         sys.exit(EXIT_NO_PLAN)
     click.echo(f"plan verified: every rule holds ({len(plan.roster)} roster rows, {len(plan.shortages)} shortage lines)")
+
+
+@main.command()
+@click.argument("file", metavar="INSTANCE", type=click.Path(dir_okay=False))
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Report language.")
+def report(file: str, plan_file: str, output: str, lang: str) -> None:
+    """Write the offline HTML report of a plan (map, charts, KPIs): exit 0, or 2 on bad input."""
+    from report import plan_problems, write_report
+
+    inst = _load(file)
+    try:
+        plan = load_plan(Path(plan_file))
+    except InputError as e:
+        _fail_input([p if p.startswith(str(plan_file)) else f"{plan_file}: {p}" for p in e.problems])
+    errors, warns = plan_problems(inst, plan)
+    if errors:
+        _fail_input([f"{plan_file}: {p}" for p in errors])
+    for w in warns:
+        click.echo(f"{plan_file}: warning: {w}", err=True)
+    try:
+        write_report(Path(output), [(inst.name, inst, plan)], lang=lang, protect=(Path(file), Path(plan_file)))
+    except InputError as e:
+        _fail_input(e.problems)
+    except OSError as e:
+        _fail_input([f"{output}: cannot write: {e.strerror}"])
+    click.echo(f"wrote {output}", err=True)
 
 
 @main.command()
