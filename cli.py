@@ -96,7 +96,7 @@ def generate(network: str, townships: int | None, seed: int, output: str) -> Non
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Plan JSON to write.")
 @click.option("--xlsx", type=click.Path(dir_okay=False), help="Also write the dispatch workbook.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Workbook language.")
-@click.option("--report", "report_html", type=click.Path(dir_okay=False), help="Also write the offline HTML report.")
+@click.option("--report", "report_html", type=click.Path(dir_okay=False), help="Also write the offline HTML report (in --lang).")
 def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xlsx: str | None, lang: str,
           report_html: str | None) -> None:
     """Solve an instance into tomorrow's plan: exit 0 plan, 1 no plan, 2 bad input."""
