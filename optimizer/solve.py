@@ -118,6 +118,26 @@ def _hint_from(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
     hint.values.extend(values)
 
 
+def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -> cp_model.CpSolver | None:
+    """The modules' joint warm start as a solution, if it is complete and keeps every rule.
+
+    Every variable fixed to its hint makes presolve trivial, so this takes a moment even on a
+    city model whose first-tier presolve may outlast the time limit."""
+    proto = ctx.model.proto
+    if tier is None or len(set(proto.solution_hint.vars)) < len(proto.variables):
+        return None
+    ctx.model.minimize(ctx.tier_objective(tier))
+    solver = _solver(config, min(10.0, max(1.0, 0.1 * config.time_limit_s)), 1.0)
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    code = solver.solve(ctx.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        log.info("warm start is not a whole plan (%s)", STATUS.get(code, "UNKNOWN"))
+        return None
+    log.info("warm start is a whole plan: tier %s %.0f", tier, solver.objective_value)
+    return solver
+
+
 def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
     """Build every module into one model and solve its priority tiers in order."""
     config = config or SolveConfig()
@@ -138,6 +158,7 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
 
     tiers: list[TierResult] = []
     active = [t for t in TIERS if any(not isinstance(e, int) for e in ctx.terms[t].values())]
+    fallback = _warm_start_plan(ctx, config, active[0] if active else None)
     solver = None
     status = "OPTIMAL"
     repeatable = config.deterministic
@@ -166,6 +187,16 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
                 break
             log.warning("tier %s: no solution in %.1f s, retrying with more time", tier, time.perf_counter() - ts)
         name = STATUS.get(code, "UNKNOWN")
+        if code == cp_model.UNKNOWN and solver is None and fallback is not None:
+            # The first tier found nothing in time (a city's presolve can take that long):
+            # the modules' joint warm start is a whole plan that keeps every hard rule, so
+            # it is returned, unimproved, rather than no plan at all.
+            log.warning("tier %s: no solution in time; returning the warm-start plan", tier)
+            s, name = fallback, "WARM_START"
+            tiers.append(TierResult(tier, name, s.objective_value, None, time.perf_counter() - ts))
+            status, solver = "FEASIBLE", s
+            repeatable = False
+            break
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             tiers.append(TierResult(tier, name, None, None, time.perf_counter() - ts))
             if solver is None or name != "UNKNOWN":
