@@ -127,9 +127,9 @@ def staff_chart(inst: Instance, plan: Plan, lang: str) -> str:
                    f'<text class="value" x="{c(label_w + max(avail, planned) * scale + 4)}" y="{c(y + 15)}">'
                    f'{esc(num(planned))} / {esc(num(avail))}</text>')
     height = 16 + len(rows) * rh
-    legend = (f'<rect class="avail" x="{c(label_w)}" y="{c(height - 4)}" width="14" height="10"/>'
+    legend = (f'<rect class="key key-avail" x="{c(label_w)}" y="{c(height - 4)}" width="14" height="10"/>'
               f'<text class="label" x="{c(label_w + 18)}" y="{c(height + 5)}">{esc(rw("available_h", lang))}</text>'
-              f'<rect class="used" x="{c(label_w + 200)}" y="{c(height - 2)}" width="14" height="6"/>'
+              f'<rect class="key key-used" x="{c(label_w + 200)}" y="{c(height - 2)}" width="14" height="6"/>'
               f'<text class="label" x="{c(label_w + 218)}" y="{c(height + 5)}">{esc(rw("planned_h", lang))}</text>')
     svg = (f'<svg class="chart-svg" viewBox="0 0 {c(width)} {c(height + 12)}" xmlns="http://www.w3.org/2000/svg">'
            f'{"".join(out)}{legend}</svg>')
@@ -185,9 +185,9 @@ def shortage_chart(inst: Instance, plan: Plan, lang: str) -> str:
             x += count * scale
         out.append(f'<text class="value" x="{c(x + 4)}" y="{c(y + 14)}">{crit} / {rout}</text>')
     height = 12 + len(rows) * rh
-    legend = (f'<rect class="short critical" x="{c(label_w)}" y="{c(height)}" width="14" height="10"/>'
+    legend = (f'<rect class="key key-critical" x="{c(label_w)}" y="{c(height)}" width="14" height="10"/>'
               f'<text class="label" x="{c(label_w + 18)}" y="{c(height + 9)}">{esc(L.word("tier", "critical", lang))}</text>'
-              f'<rect class="short routine" x="{c(label_w + 120)}" y="{c(height)}" width="14" height="10"/>'
+              f'<rect class="key key-routine" x="{c(label_w + 120)}" y="{c(height)}" width="14" height="10"/>'
               f'<text class="label" x="{c(label_w + 138)}" y="{c(height + 9)}">{esc(L.word("tier", "routine", lang))}</text>')
     svg = (f'<svg class="chart-svg" viewBox="0 0 {c(width)} {c(height + 16)}" xmlns="http://www.w3.org/2000/svg">'
            f'{"".join(out)}{legend}</svg>')
