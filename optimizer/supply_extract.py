@@ -135,12 +135,14 @@ def shortage_lines(ctx, v: SupplyVars, solver, section: SupplySection, routed) -
     for s in section.shipments:
         delivered[s.township, s.commodity, s.day] += s.quantity
     lent = [(x.from_township, x.to_township, x.commodity, x.day, x.arrival_day, x.quantity) for x in section.sharing]
+    why = _Diagnosis(ctx, v, solver, routed)
     lines = []
     for (t, c, d), (sc, sr, cover) in sorted(R.balance(inst, delivered, lent).items()):
-        date = (inst.plan_date.toordinal() + d)
-        day_text = type(inst.plan_date).fromordinal(date).isoformat()
+        if not (sc or sr or cover):
+            continue
+        day_text = type(inst.plan_date).fromordinal(inst.plan_date.toordinal() + d).isoformat()
         unit = coms[c].unit
-        binding = _binding(ctx, v, solver, routed, t, c, d)
+        binding = why(t, c, d)
         if sc:
             lines.append(Shortage(module="supply", tier="critical", township=t, entity=c, quantity=sc, unit=unit,
                                   what=f"{c} for {t} on {day_text} (critical part)", binding_resource=binding))
@@ -155,34 +157,43 @@ def shortage_lines(ctx, v: SupplyVars, solver, section: SupplySection, routed) -
     return lines
 
 
-def _binding(ctx, v: SupplyVars, solver, routed, t: str, c: str, d: int) -> str:
-    """The resource that ran out, in the order a planner would check it."""
-    inst = ctx.instance
-    cut = [why for (s, tt, cc, dd), why in routed[d].cut.items() if tt == t and cc == c]
-    if cut:
-        return cut[0]
-    cands = sorted({s for (s, tt, cc, _), _x in v.ship.items() if tt == t and cc == c})
-    if not cands:
-        return f"sources: none holding {c} within a shift and the delivery window of {t}"
-    stock = {(s.id, st.commodity): st.quantity for s in inst.sources for st in s.stock}
-    used = defaultdict(int)
-    for (s, _t, cc, _d), x in v.ship.items():
-        if cc == c:
-            used[s] += solver.value(x)
-    if all(used[s] >= stock.get((s, c), 0) for s in cands):
-        return f"stock of {c} used up at {', '.join(cands)}"
-    if (t, d) in v.workers:
-        n = v.workers[t, d]
-        if solver.value(n) >= ctx.pool.eligible_supply(v.blocks[t, d]) or solver.value(n) == 0:
-            return f"last-mile delivery staff within commuting range of {t}"
-    for s in cands:
-        for cold in (False, True):
-            row = v.fleet_rows.get((s, d, cold))
-            if row is None:
-                continue
-            chosen, w, kg_min, kg = row
+class _Diagnosis:
+    """The resource that ran out for a township's commodity on a day, in the order a planner
+    would check it: goods the routes left, no source, source stock, last-mile staff, trucks."""
+
+    def __init__(self, ctx, v: SupplyVars, solver, routed):
+        inst = ctx.instance
+        self.ctx, self.v, self.solver = ctx, v, solver
+        self.cut: dict[tuple[str, str, int], str] = {}
+        for d, day in routed.items():
+            for (s, t, c, dd), reason in sorted(day.cut.items()):
+                self.cut.setdefault((t, c, dd), reason)
+        self.cands: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.used: dict[tuple[str, str], int] = defaultdict(int)
+        for (s, t, c, _d), x in v.ship.items():
+            self.cands[t, c].add(s)
+            self.used[s, c] += solver.value(x)
+        self.stock = {(s.id, st.commodity): st.quantity for s in inst.sources for st in s.stock}
+        self.full: dict[tuple[str, int], str] = {}
+        for (s, d, cold), (chosen, w, kg_min, kg) in v.fleet_rows.items():
             lhs = sum(v.round_trip[s, tt] * w[cc] * solver.value(x) for tt, cc, x in chosen)
             load = sum(w[cc] * solver.value(x) for tt, cc, x in chosen)
             if lhs >= 0.97 * kg_min or load >= 0.97 * kg:
-                return f"trucks at {s} fully used" + (" (cold chain)" if cold else "")
-    return f"trucks at {', '.join(cands)}: more urgent goods first"
+                self.full.setdefault((s, d), f"trucks at {s} fully used" + (" (cold chain)" if cold else ""))
+
+    def __call__(self, t: str, c: str, d: int) -> str:
+        if (t, c, d) in self.cut:
+            return self.cut[t, c, d]
+        cands = sorted(self.cands.get((t, c), ()))
+        if not cands:
+            return f"sources: none holding {c} within a shift and the delivery window of {t}"
+        if all(self.used[s, c] >= self.stock.get((s, c), 0) for s in cands):
+            return f"stock of {c} used up at {', '.join(cands)}"
+        if (t, d) in self.v.workers:
+            n = self.solver.value(self.v.workers[t, d])
+            if n == 0 or n >= self.ctx.pool.eligible_supply(self.v.blocks[t, d]):
+                return f"last-mile delivery staff within commuting range of {t}"
+        for s in cands:
+            if (s, d) in self.full:
+                return self.full[s, d]
+        return f"trucks at {', '.join(cands)}: more urgent goods first"

@@ -142,6 +142,20 @@ class PathTable:
             j = i
         return out[::-1]
 
+    def minutes_matrix(self, origins: list[str], targets: list[str]) -> np.ndarray:
+        """Leg minutes (as `leg_minutes`) from each origin to each target, inf when unreachable.
+
+        The graph's weights carry 1e-6 per arc (see `build`); a path has far fewer than 100
+        arcs, so subtracting 1e-4 before rounding up gives the leg's whole minutes."""
+        rows = [self.row[o] for o in origins]
+        cols = [self.net.index[t] for t in targets]
+        d = self.dist[np.ix_(rows, cols)]
+        out = np.ceil(d - 1e-4)
+        out[~np.isfinite(d)] = np.inf
+        same = np.array(origins)[:, None] == np.array(targets)[None, :]
+        out[same] = 0
+        return out
+
     def minutes(self, a: str, b: str) -> float:
         """Leg minutes a -> b (whole minutes as `leg_minutes`), inf when unreachable."""
         path = self.arcs(a, b)

@@ -16,7 +16,6 @@ are routed on the roads the plan leaves open (`optimizer.routing`, PyVRP).
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -112,6 +111,9 @@ def route_day(inst: Instance, roads_section, day: int, shipments: dict[tuple[str
     for (s, t, c), q in shipments.items():
         if q > 0:
             per_source[s][t, c] = q
+    nodes = sorted({inst.by_id("sources")[s].node for s in per_source} |
+                   {R.delivery_node(inst, t) for sh in per_source.values() for t, _ in sh})
+    table = net.paths_from(nodes)
     problems = []
     for s in sorted(per_source):
         fleet = R.trucks_of(inst, s)
@@ -123,11 +125,12 @@ def route_day(inst: Instance, roads_section, day: int, shipments: dict[tuple[str
         left = max(0.2, budget_s - (time.perf_counter() - start))
         share = max(0.2, left * len(drops) / total)
         total -= len(drops)
-        _route_source(inst, net, day, s, fleet, drops, out, min(share, left), seed)
+        _route_source(inst, net, table, day, s, fleet, drops, out, min(share, left), seed)
     return out
 
 
-def _route_source(inst, net: DayNetwork, day, s, fleet, drops: list[Drop], out: RoutedDay, seconds, seed) -> None:
+def _route_source(inst, net: DayNetwork, table, day, s, fleet, drops: list[Drop], out: RoutedDay, seconds,
+                  seed) -> None:
     sp = inst.policy.supply
     src = inst.by_id("sources")[s]
     if not drops:
@@ -137,16 +140,9 @@ def _route_source(inst, net: DayNetwork, day, s, fleet, drops: list[Drop], out: 
             for c, q in dr.items:
                 out.cut[s, dr.township, c, day] = f"trucks: none at {s}"
         return
-    nodes = sorted({src.node} | {d.node for d in drops})
-    table = net.paths_from(nodes)
-    minutes = {(a, b): table.minutes(a, b) for a in nodes for b in nodes}
     locs = [src.node] + [d.node for d in drops]
-    n = len(locs)
-    travel = np.zeros((n, n), dtype=np.int64)
-    for i, a in enumerate(locs):
-        for j, b in enumerate(locs):
-            m = minutes[a, b]
-            travel[i, j] = NO_ROAD if not math.isfinite(m) else int(m)
+    minutes = table.minutes_matrix(locs, locs)
+    travel = np.where(np.isfinite(minutes), minutes, NO_ROAD).astype(np.int64)
     travel[0, 1:] = np.where(travel[0, 1:] >= NO_ROAD, NO_ROAD, travel[0, 1:] + sp.load_min)
     base = sp.truck_start_hour * 60
     windows = [(0, 24 * 60)]

@@ -23,15 +23,17 @@ from models.instance import Commodity, Instance, TransferStation
 
 
 def days(inst: Instance) -> list[int]:
-    return sorted({d.day for d in inst.demands})
+    return inst.derived("supply_days", lambda _: sorted({d.day for d in inst.demands}))
 
 
 def requests(inst: Instance) -> dict[tuple[str, str, int], int]:
     """(township, commodity, day) -> units requested."""
-    out: dict[tuple[str, str, int], int] = defaultdict(int)
-    for d in inst.demands:
-        out[d.township, d.commodity, d.day] += d.quantity
-    return dict(out)
+    def compute(_):
+        out: dict[tuple[str, str, int], int] = defaultdict(int)
+        for d in inst.demands:
+            out[d.township, d.commodity, d.day] += d.quantity
+        return dict(out)
+    return inst.derived("supply_requests", compute)
 
 
 def daily_use(inst: Instance, township: str, commodity: str) -> int:

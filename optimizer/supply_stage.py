@@ -39,6 +39,8 @@ class SupplyStage:
 
 def solve_supply(inst: Instance, *, time_limit: float = 30.0, routing_s: float = 20.0, seed: int = 0,
                  workers: int = 2, roads: RoadSection | None = None) -> SupplyStage:
+    """Build, warm-start and solve the supply module's tiers within `time_limit` seconds, then
+    route within `routing_s`. `roads`: the road plan to drive on (None: no road plan)."""
     t0 = time.perf_counter()
     ctx = BuildContext.new(inst)
     v = supply.build(ctx)
@@ -49,8 +51,8 @@ def solve_supply(inst: Instance, *, time_limit: float = 30.0, routing_s: float =
     ctx.pool.ledger().add_hints()
     ctx.routing_budget_s = routing_s
     ctx.seed = seed
-    if roads is not None:
-        ctx.sections = {"roads": roads}
+    # no road plan given: every arc open except those of sealed townships (as without a road module)
+    ctx.sections = {"roads": roads if roads is not None else RoadSection()}
     t1 = time.perf_counter()
     solver, tiers = None, []
     active = [t for t in TIERS if any(not isinstance(e, int) for e in ctx.terms[t].values())]
