@@ -118,7 +118,9 @@ def _goods(ctx: Context, items) -> str:
 
 
 def _dest_name(ctx: Context, dest: str) -> str:
-    from optimizer.supply_rules import transfer_stations  # the stations derived for sealed townships
+    from optimizer.supply_rules import (
+        transfer_stations,  # the stations derived for sealed townships
+    )
     for st in transfer_stations(ctx.instance).values():
         if st.id == dest:
             return st.name

@@ -295,7 +295,9 @@ def _add_objective(ctx, ship, short_c, short_r, cover, rt, trucks) -> None:
 
 
 def extract(ctx: BuildContext, v: SupplyVars, solver: cp_model.CpSolver, staffing: dict):
-    from optimizer.supply_extract import extract as _extract  # the routing stage loads PyVRP
+    from optimizer.supply_extract import (
+        extract as _extract,  # the routing stage loads PyVRP
+    )
     return _extract(ctx, v, solver, staffing)
 
 
@@ -352,7 +354,7 @@ def warm_start(ctx: BuildContext, v: SupplyVars) -> None:
             needs.append((0 if coms[c].tier == "medical_critical" else 1, density, t, c, d, crit))
         if q - crit:
             needs.append((2, density, t, c, d, q - crit))
-    for (t, c, d), cs in v.cover_short.items():
+    for t, c, d in v.cover_short:
         needs.append((3, -R.person_days_per_unit(coms[c]), t, c, d, R.cover_target(inst, t, c)))
     for phase, _dens, t, c, d, qty in sorted(needs):
         if phase == 3:  # the cover target counts what the requests already brought

@@ -89,7 +89,7 @@ class DayNetwork:
     graph: csr_matrix
 
     @classmethod
-    def build(cls, inst: Instance, roads_section, day: int, avoid: set[str] = frozenset()) -> "DayNetwork":
+    def build(cls, inst: Instance, roads_section, day: int, avoid: set[str] = frozenset()) -> DayNetwork:
         """`avoid`: arcs not to use whatever their status (the routing stage passes the arcs the
         road module might close when it cannot read the road plan)."""
         statuses = arc_statuses(roads_section, day)
@@ -112,7 +112,7 @@ class DayNetwork:
         graph = csr_matrix((vals, (rows, cols)), shape=(len(nodes), len(nodes)))
         return cls(inst, statuses, nodes, index, best, graph)
 
-    def paths_from(self, origins: list[str]) -> "PathTable":
+    def paths_from(self, origins: list[str]) -> PathTable:
         idx = [self.index[o] for o in origins]
         dist, pred = dijkstra(self.graph, directed=True, indices=idx, return_predecessors=True)
         return PathTable(self, {o: k for k, o in enumerate(origins)}, dist, pred)

@@ -96,7 +96,6 @@ def transfer_stations(inst: Instance) -> dict[str, TransferStation]:
         out: dict[str, TransferStation] = {}
         for st in inst.transfer_stations:
             out.setdefault(st.serves, st)
-        towns = inst.by_id("townships")
         node_of = inst.by_id("road_nodes")
         sealed = {t.id for t in inst.townships if t.sealed}
         for t in inst.townships:

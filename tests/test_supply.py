@@ -18,10 +18,10 @@ import pytest
 from models import Instance, SolveConfig
 from models.plan_roads import ArcStatus, RoadSection
 from optimizer import solve
+from optimizer.checks import staff
 from optimizer.checks import supply as checks
 from optimizer.routing import RoutingProblem, VehicleType, solve_routes
 from optimizer.supply_stage import solve_supply
-from optimizer.checks import staff
 from optimizer.validate import verify
 
 
