@@ -171,8 +171,6 @@ class StaffPool:
         by_town: dict[str, list[Block]] = defaultdict(list)
         for b in blocks:
             by_town[b.township].append(b)
-        limit = self.instance.policy.staff.max_commute_min
-        nearest = self.instance.policy.staff.duty_townships
         reach: dict[str, _Reach] = {}  # home -> blocks in its nearest townships, in block order
         merged: dict[tuple, int] = {}
         static_to_merged: dict[int, int] = {}
@@ -180,8 +178,7 @@ class StaffPool:
         index = {b: i for i, b in enumerate(blocks)}
         for k, g in enumerate(self.groups):
             if g.home not in reach:
-                near = sorted((staff_travel_min(self.instance, g.home, t), t != g.home, t) for t in by_town)
-                near = [t for minutes, _, t in near if minutes <= limit][:nearest]
+                near = [t for t in self.duty_towns(g.home) if t in by_town]
                 reach[g.home] = _Reach(self.instance, g.home, sorted(b for t in near for b in by_town[t]), index)
             sig = reach[g.home].fitting(self.instance, g)
             key = (g.home, sig)
@@ -226,9 +223,27 @@ class StaffPool:
             self._ledger = StaffLedger(self)
         return self._ledger
 
+    def duty_towns(self, home: str) -> frozenset[str]:
+        """The townships counted people of this home are offered duties in: the
+        `duty_townships` nearest within the commute limit, their own first."""
+        if not hasattr(self, "_duty_towns"):
+            self._duty_towns: dict[str, frozenset[str]] = {}
+        if home not in self._duty_towns:
+            sp = self.instance.policy.staff
+            near = sorted((staff_travel_min(self.instance, home, t.id), t.id != home, t.id)
+                          for t in self.instance.townships)
+            within = [t for minutes, _, t in near if minutes <= sp.max_commute_min]
+            self._duty_towns[home] = frozenset(within[:sp.duty_townships])
+        return self._duty_towns[home]
+
+    def offers(self, g: StaffGroup, block: Block) -> bool:
+        """Whether the counted model lets people of group g take this block: the rules
+        (`block_fits`) and the pool's restriction to their duty townships."""
+        return block.township in self.duty_towns(g.home) and block_fits(self.instance, g, block)
+
     def eligible_supply(self, block: Block) -> int:
         """People who could take this block if nobody else needed them (for diagnostics)."""
-        return sum(len(g.members) for g in self.groups if block_fits(self.instance, g, block))
+        return sum(len(g.members) for g in self.groups if self.offers(g, block))
 
     def person_busy(self, person_id: str, day: int) -> cp_model.IntVar | None:
         """Boolean: this person is on a personal duty that day (tracing teams name people).

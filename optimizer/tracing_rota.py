@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 
 from models.instance import TracingCase
 from optimizer.context import BuildContext
-from optimizer.pool import Block, block_fits, fills_role
+from optimizer.pool import Block, fills_role
 from optimizer.tracing_rules import can_fill, district_of, duty_limits, it_hub
 
 MAX_ON_CALL_BASES = 8
@@ -56,13 +56,12 @@ class Supply:
         inst = self.ctx.instance
         if b.role not in self.groups:
             self.groups[b.role] = [g for g in self.ctx.pool.groups if fills_role(g.skills, b.role, inst)]
-        return sum(len(g.members) for g in self.groups[b.role] if block_fits(inst, g, b))
+        return sum(len(g.members) for g in self.groups[b.role] if self.ctx.pool.offers(g, b))
 
     def people(self, b: Block) -> list:
         """The eligible people themselves, in id order."""
         self(b)
-        inst = self.ctx.instance
-        return sorted((p for g in self.groups[b.role] if block_fits(inst, g, b) for p in g.members),
+        return sorted((p for g in self.groups[b.role] if self.ctx.pool.offers(g, b) for p in g.members),
                       key=lambda p: p.id)
 
 
