@@ -36,6 +36,8 @@ class MapDrawer:
         self.nodes = {n.id: self.proj(n.location.x, n.location.y) for n in inst.road_nodes}
         self.arcs = inst.by_id("road_arcs")
         self.not_drawn: list[str] = []
+        # markers shrink on crowded maps (a county of 24 townships: 1; a city of 387: about 0.45)
+        self.m = max(0.35, min(1.0, 9 / math.sqrt(len(inst.townships))))
 
     # ------------------------------------------------------------------ helpers
     def col(self, key: str) -> str:
@@ -226,7 +228,7 @@ class MapDrawer:
                 continue
             attrs = f' data-id="{esc(ll.id)}"{tip(rows)}'
             if len(xy) == 1 or all(p == xy[0] for p in xy):  # the source is at the seat: a ring, not a line
-                out.append(f'<circle class="lifeline {state}" cx="{c(xy[0][0])}" cy="{c(xy[0][1])}" r="5"{attrs}/>')
+                out.append(f'<circle class="lifeline {state}" cx="{c(xy[0][0])}" cy="{c(xy[0][1])}" r="{c(5 * self.m)}"{attrs}/>')
             else:
                 out.append(f'<polyline class="lifeline {state}" points="{points(xy)}"{attrs}/>')
         return out
@@ -290,7 +292,8 @@ class MapDrawer:
                     (self.col("direction"), self.word("direction", cp.direction)),
                     (self.col("cp_shifts"), cp.shifts), (self.col("crew_per_shift"), cp.crew_per_shift),
                     (self.col("crew_total"), sum(len(s) for s in cp.staff))]
-            out.append(f'<rect class="checkpoint" x="{c(x - 4.5)}" y="{c(y - 4.5)}" width="9" height="9" '
+            h = 4.5 * max(self.m, 0.6)
+            out.append(f'<rect class="checkpoint" x="{c(x - h)}" y="{c(y - h)}" width="{c(2 * h)}" height="{c(2 * h)}" '
                        f'transform="rotate(45 {c(x)} {c(y)})" data-id="{esc(cp.arc)}"{tip(rows)}/>')
         return out
 
@@ -301,7 +304,7 @@ class MapDrawer:
         out = []
         for s in self.inst.isolation_sites:
             x, y = self.proj(s.location.x, s.location.y)
-            size = 7 + 0.35 * math.sqrt(s.rooms)
+            size = (7 + 0.35 * math.sqrt(s.rooms)) * self.m
             r = day0.get(s.id)
             idle = s.reserve and s.id not in activated and (r is None or r.occupied_rooms == 0)
             frac = (r.occupied_rooms / r.usable_rooms) if r and r.usable_rooms else 0.0
@@ -335,7 +338,7 @@ class MapDrawer:
                     (self.col("desks"), f"{o.desks} ({shifts})" if shifts else o.desks), (self.col("opening"), o.opening),
                     (self.col("grids_served"), grids[o.site]), (self.col("people_planned"), num(o.people)),
                     (self.col("capacity"), num(o.capacity)), (self.col("tubes"), num(o.tubes))]
-            out.append(f'<circle class="site" cx="{c(x)}" cy="{c(y)}" r="{c(1.5 + 1.3 * math.sqrt(o.desks))}" '
+            out.append(f'<circle class="site" cx="{c(x)}" cy="{c(y)}" r="{c((1.5 + 1.3 * math.sqrt(o.desks)) * self.m)}" '
                        f'data-id="{esc(o.site)}" data-desks="{o.desks}"{tip(rows)}/>')
         return out
 
