@@ -479,11 +479,9 @@ def test_browser_no_console_error_no_request_every_element_drawn(browser_page, i
     assert errors == [] and requests == []
 
 
-@needs_chromium
-def test_browser_seal_checkpoints_and_lifelines_are_on_top_where_they_belong(browser_page, instance, plan):
-    """Acceptance on the fixture: the seal, every checkpoint and every lifeline can be seen (hit) on the map."""
-    browser, _ = browser_page
-    hits = browser.eval("""(() => {
+def seal_checkpoints_lifelines(browser: Chromium) -> dict[str, list[bool]]:
+    """Per element: a checkpoint is hit where it is drawn, a lifeline has length (or is a ring), a seal has area."""
+    return browser.eval("""(() => {
         const hit = el => { const b = el.getBoundingClientRect(); const x = b.left + b.width / 2, y = b.top + b.height / 2;
             el.scrollIntoView({block: 'center'});
             const c = el.getBoundingClientRect();
@@ -492,6 +490,13 @@ def test_browser_seal_checkpoints_and_lifelines_are_on_top_where_they_belong(bro
                 lifelines: [...document.querySelectorAll('.lifeline')].map(el => el.getTotalLength ?
                     el.getTotalLength() > 0 || el.tagName === 'circle' : false),
                 seals: [...document.querySelectorAll('.seal')].map(el => el.getBBox().width > 0)}; })()""")
+
+
+@needs_chromium
+def test_browser_seal_checkpoints_and_lifelines_are_on_top_where_they_belong(browser_page, instance, plan):
+    """Acceptance on the fixture: the seal, every checkpoint and every lifeline can be seen (hit) on the map."""
+    browser, _ = browser_page
+    hits = seal_checkpoints_lifelines(browser)
     assert hits["checkpoints"] == [True] * len(plan.roads.checkpoints)
     assert hits["lifelines"] == [True] * len(instance.lifelines)
     assert hits["seals"] == [True] * sum(t.sealed for t in instance.townships)
@@ -541,3 +546,39 @@ def test_browser_harness_sees_console_errors_and_requests(tmp_path):
         browser.close()
     assert any("broken" in e for e in errors) and any("undefinedFunction" in e for e in errors)
     assert requests == ["http://127.0.0.1:9/x.png"]
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_demo_county_acceptance(tmp_path):
+    """Issue 10's acceptance: `fangkong report` on the demo county's plan, opened in Chromium, shows the seal,
+    the checkpoints and every lifeline. Slow: it solves the demo county first (set FANGKONG_DEMO_PLAN to reuse a plan)."""
+    from models.io import load_instance, load_plan, save
+
+    demo = Path(__file__).resolve().parents[1] / "instances" / "demo-county.json"
+    inst = load_instance(demo)
+    plan_path = Path(os.environ.get("FANGKONG_DEMO_PLAN", tmp_path / "plan.json"))
+    if not plan_path.exists():
+        from models import SolveConfig
+        from optimizer import solve
+
+        save(solve(inst, SolveConfig(time_limit_s=60, workers=2)).plan, plan_path)
+    plan = load_plan(plan_path)
+    out = tmp_path / "report.html"
+    r = CliRunner().invoke(main, ["report", str(demo), str(plan_path), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    browser = Chromium(tmp_path / "profile")
+    try:
+        browser.call("Page.navigate", session=True, url=out.as_uri())
+        browser.wait_for("Page.loadEventFired")
+        hits = seal_checkpoints_lifelines(browser)
+        got = browser.eval("(" + json.dumps(list(expected_counts(inst, plan))) + ").reduce((o, s) => "
+                           "(o[s] = document.querySelectorAll(s).length, o), {})")
+        errors, requests = browser.problems(out.as_uri())
+    finally:
+        browser.close()
+    assert got == expected_counts(inst, plan)
+    assert hits["seals"] == [True] * sum(t.sealed for t in inst.townships) and hits["seals"]
+    assert hits["checkpoints"] == [True] * sum(1 for c in plan.roads.checkpoints if c.day == 0)
+    assert hits["lifelines"] == [True] * len(inst.lifelines) and hits["lifelines"]
+    assert errors == [] and requests == []
