@@ -50,7 +50,7 @@ def occupancy_chart(inst: Instance, plan: Plan, lang: str) -> str:
     days = sorted({r.day for r in rows})
     rank = {sid: k for k, sid in enumerate(sites)}
     order = sorted(by_site, key=lambda s: (rank.get(s, len(rank)), natural_key(s)))
-    cols, pw, ph, top, pad = 4, 240.0, 120.0, 18.0, 14.0
+    cols, pw, ph, top, pad = 4, 240.0, 126.0, 18.0, 20.0
     bar = (pw - 2 * pad) / max(len(days), 1)
     out = []
     for i, sid in enumerate(order):
@@ -77,6 +77,9 @@ def occupancy_chart(inst: Instance, plan: Plan, lang: str) -> str:
                        f'<rect class="occ{" over" if r.occupied_rooms > r.usable_rooms else ""}" x="{c(x + 2)}" '
                        f'y="{c(base - ho)}" width="{c(max(bar - 4, 1))}" height="{c(ho)}" fill="{heat(frac)}" '
                        f'data-site="{esc(sid)}" data-day="{r.day}"{tip(rows_tip)}/>')
+        every = max(1, math.ceil(len(days) / 7))
+        out.extend(f'<text class="tick" x="{c(px + pad + (k + 0.5) * bar)}" y="{c(base + 10)}" text-anchor="middle">'
+                   f'{d}</text>' for k, d in enumerate(days) if k % every == 0)
         if cap:
             yc = base - h * cap / scale_max
             out.append(f'<line class="occ-cap" x1="{c(px + pad)}" y1="{c(yc)}" x2="{c(px + pw - pad)}" y2="{c(yc)}"'

@@ -358,7 +358,7 @@ def draw_map(inst: Instance, plan: Plan, lang: str, k: int = 0) -> tuple[str, li
 
 
 def layer_controls(lang: str, checked: dict[str, bool]) -> str:
-    """The layer checkboxes (one set for the page: a layer switches in every scenario's map)."""
+    """The layer checkboxes, repeated above each scenario's map; a layer switches in every map at once."""
     boxes = [f'<label><input type="checkbox" class="layer-toggle" value="{name}"'
              f'{" checked" if checked.get(name, True) else ""}><span class="swatch sw-{name}"></span>'
              f'{esc(layer_name(name, lang))}</label>' for name in LAYERS]

@@ -1,5 +1,6 @@
-"""The HTML page: header, KPIs and solver status per tier, layer switches, then one column per
-scenario with its map and charts. Styles and script are inlined; a Content-Security-Policy
+"""The HTML page: a header, then one column per scenario (several for a what-if comparison,
+after a table of their KPIs): KPIs and solver status per tier at the top, the layer switches
+and the map, then the charts. Styles and script are inlined; a Content-Security-Policy
 forbids the page any request, so it behaves the same offline as on a network.
 """
 
@@ -105,13 +106,15 @@ def _vehicle_picker(inst: Instance, plan: Plan, lang: str) -> str:
             f'</select></label>')
 
 
-def _scenario(k: int, s: Scenario, lang: str, many: bool) -> str:
+def _scenario(k: int, s: Scenario, lang: str, many: bool, controls: str) -> str:
     svg, not_drawn = draw_map(s.instance, s.plan, lang, k)
     missing = f'<p class="note">{esc(rw("not_drawn", lang, items=", ".join(not_drawn[:30])))}</p>' if not_drawn else ""
-    title = f'<h2>{esc(rw("scenario", lang))}：{esc(s.name)}</h2>' if many else ""
+    colon = "：" if lang == "zh" else ": "
+    title = f'<h2>{esc(rw("scenario", lang))}{colon}{esc(s.name)}</h2>' if many else ""
     summary = f'<section class="panel"><h3>{esc(L.word("category", "kpi", lang))}</h3>{_kpi_cards(s.plan, lang)}</section>'
     return (f'<section class="scenario" data-scenario="{k}">{title}{summary}{_solve_panel(s.plan, lang)}'
-            f'<h2>{esc(rw("map", lang))}</h2><div class="mapbox">{svg}</div>'
+            f'<h2>{esc(rw("map", lang))}</h2>{controls}<p class="hint">{esc(rw("hint", lang))}</p>'
+            f'<div class="mapbox">{svg}</div>'
             f'<div class="mapbar">{_vehicle_picker(s.instance, s.plan, lang)}</div>{missing}'
             f'<div class="info"><b>{esc(rw("pinned", lang))}</b><span class="info-text">{esc(rw("nothing", lang))}</span></div>'
             f'{all_charts(s.instance, s.plan, lang)}</section>')
@@ -126,7 +129,7 @@ def render_page(scenarios: list[Scenario], lang: str) -> str:
     many = len(scenarios) > 1
     names_on = max(len(s.instance.townships) for s in scenarios) <= NAMES_UP_TO
     controls = layer_controls(lang, {"names": names_on})
-    body = "".join(_scenario(k, s, lang, many) for k, s in enumerate(scenarios))
+    body = "".join(_scenario(k, s, lang, many, controls) for k, s in enumerate(scenarios))
     subtitle = " · ".join(esc(s.name) for s in scenarios)
     return (
         "<!DOCTYPE html>\n"
@@ -136,7 +139,6 @@ def render_page(scenarios: list[Scenario], lang: str) -> str:
         f"<title>{esc(title)}</title><style>{_asset('report.css')}</style></head><body>"
         f"<header><h1>{esc(title)}</h1><p>{esc(as_of)}</p><p>{subtitle}</p></header><main>"
         f"{_comparison(scenarios, lang) if many else ''}"
-        f'{controls}<p class="hint">{esc(rw("hint", lang))}</p>'
         f'<div class="scenarios" style="--n: {len(scenarios)}">{body}</div></main>'
         f'<footer>{esc(L.frame_text("issued_by", lang, office=office))}</footer>'
         f'<div id="tooltip"></div><script>{_asset("report.js")}</script></body></html>\n'

@@ -3,9 +3,14 @@
   "use strict";
   var body = document.body;
 
-  function applyLayer(box) { body.classList.toggle("hide-" + box.value, !box.checked); }
-  document.querySelectorAll(".layer-toggle").forEach(function (box) {
-    applyLayer(box);
+  // a layer switches in every scenario's map: its checkboxes follow each other
+  var boxes = document.querySelectorAll(".layer-toggle");
+  function applyLayer(box) {
+    boxes.forEach(function (other) { if (other.value === box.value) other.checked = box.checked; });
+    body.classList.toggle("hide-" + box.value, !box.checked);
+  }
+  boxes.forEach(function (box) {
+    body.classList.toggle("hide-" + box.value, !box.checked);
     box.addEventListener("change", function () { applyLayer(box); });
   });
 

@@ -30,8 +30,9 @@ L.WORDS["report"] = {
     "staff_note": ("可用工时＝具备该技能人员每日可工作小时之和（一人多技能时分别计入）；已安排工时为执行日排班，不含通勤。",
                    "Available = the daily hours of everyone holding the skill (a person with several skills counts "
                    "under each); planned = the plan date's roster, travel excluded."),
-    "occupancy_note": ("实心柱＝已使用房间，空心柱＝当日可用房间，虚线＝隔离点房间总数。",
-                       "Filled bar = rooms occupied; outline = rooms usable that day; dashed line = the site's rooms."),
+    "occupancy_note": ("实心柱＝已使用房间（颜色按入住率），空心柱＝当日可用房间，虚线＝隔离点房间总数；横轴为第几日（0＝执行日）。",
+                       "Filled bar = rooms occupied (coloured by occupancy); outline = rooms usable that day; dashed "
+                       "line = the site's rooms; the axis counts days from the plan date (0)."),
     "shortage_note": ("按缺口项数统计；悬停查看明细。", "Counted in shortage lines; hover for the lines."),
     "tracing_note": ("横条＝流调开始至完成；竖线＝核心信息完成；三角＝核心信息时限、完整报告时限；灰色＝当日未能安排。",
                      "Bar = start to full report; tick = core information in; triangles = core and full-report "
