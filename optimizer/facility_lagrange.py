@@ -41,8 +41,13 @@ def _relaxed(cost, penalty, f, lam, count):
     return bound, chosen, value, reduced
 
 
-def lagrangian_bound(p: FacilityProblem, upper: float, *, iterations: int = 400):
-    """Best bound found, and the site values and prices that gave it."""
+def lagrangian_bound(p: FacilityProblem, upper: float, *, iterations: int = 400,
+                     choices: dict[bytes, np.ndarray] | None = None):
+    """Best bound found, and the site values and prices that gave it.
+
+    ``choices``, when given, collects every distinct site set the relaxation opened along
+    the way (keyed by its bytes): good starting points for a swap search.
+    """
     cost, penalty = _dense(p)
     f = np.asarray(p.fixed_costs, float)
     finite = np.where(np.isfinite(cost), cost, np.nan)
@@ -53,6 +58,8 @@ def lagrangian_bound(p: FacilityProblem, upper: float, *, iterations: int = 400)
     best, best_value, best_lam, step, stall = -math.inf, None, lam, 2.0, 0
     for _ in range(iterations):
         bound, chosen, value, reduced = _relaxed(cost, penalty, f, lam, p.open_count)
+        if choices is not None:
+            choices.setdefault(chosen.tobytes(), chosen)
         if bound > best + 1e-9:
             best, best_value, best_lam, stall = bound, value, lam, 0
         else:
@@ -79,6 +86,22 @@ def relaxed_choice(p: FacilityProblem, value: np.ndarray) -> np.ndarray:
     chosen = np.zeros(p.num_sites, dtype=bool)
     chosen[np.argsort(value, kind="stable")[: p.open_count]] = True
     return chosen
+
+
+def best_choices(p: FacilityProblem, choices: dict[bytes, np.ndarray], count: int) -> list[np.ndarray]:
+    """The ``count`` collected site sets whose plans (each client to its cheapest open site) cost least."""
+    cost, penalty = _dense(p)
+    f = np.asarray(p.fixed_costs, float)
+    scored = []
+    for mask in choices.values():
+        if not mask.any():
+            continue
+        serve = cost[:, mask].min(axis=1)
+        if penalty is not None:
+            serve = np.minimum(serve, penalty)
+        scored.append((float(f[mask].sum() + serve.sum()), mask))
+    scored.sort(key=lambda t: t[0])  # stable: ties keep the order the relaxation met them in
+    return [mask for _, mask in scored[:count]]
 
 
 def usable_pairs(p: FacilityProblem, upper: float, info=None) -> np.ndarray | None:
