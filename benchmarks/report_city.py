@@ -22,9 +22,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import resource
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,15 +163,14 @@ def main() -> None:
         times.append(time.perf_counter() - start)
     size = os.path.getsize(args.output)
     html = render_report([(inst.name, inst, plan)], lang=args.lang)
-    counts = {k: html.count(f'class="{k}') for k in ("township ", "site", "road ", "lifeline", "delivery", "checkpoint",
-                                                     "occ ", "occ\"", "team-bar")}
+    counts = Counter(re.findall(r'class="(township|site|road|lifeline|delivery|checkpoint|occ|team-bar)[ "]', html))
     load1, load5, load15 = os.getloadavg()
     print(f"instance {args.instance}: {len(inst.townships)} townships, {len(inst.road_arcs)} arcs "
           f"(loaded in {t1 - t0:.2f} s)")
     print(f"plan: {args.plan or 'upper bound built from the instance'} ({t2 - t1:.2f} s)")
     print(f"render + write: best {min(times):.2f} s, worst {max(times):.2f} s over {len(times)} runs")
     print(f"file: {args.output}, {size / 1e6:.2f} MB")
-    print(f"elements: {counts}")
+    print("elements: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
           f"load average {load1:.2f} {load5:.2f} {load15:.2f}")
 
