@@ -107,7 +107,7 @@ def upper_bound_plan(inst: Instance, seed: int = 0) -> Plan:
             occupancy.append({"site": s.id, "day": d, "usable_rooms": s.rooms, "occupied_rooms": occ,
                               "free_rooms": s.rooms - occ, "people": occ})
     cases = []
-    for k, c in enumerate(inst.cases):
+    for c in inst.cases:
         start = max(c.report_hour, 0) + 1
         cases.append({"case": c.id, "township": c.township, "district": inst.by_id("townships")[c.township].district,
                       "report_hour": c.report_hour, "contacts": c.estimated_contacts, "start_hour": start,

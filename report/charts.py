@@ -217,7 +217,10 @@ def tracing_chart(inst: Instance, plan: Plan, lang: str) -> str:
         cls = "grid day" if h % 24 == 0 else "grid"
         out.append(f'<line class="{cls}" x1="{c(X(h))}" y1="{c(axis_h)}" x2="{c(X(h))}" y2="{c(axis_h + len(cases) * rh)}"/>'
                    f'<text class="tick" x="{c(X(h))}" y="{c(axis_h - 6)}" text-anchor="middle">{h}</text>')
-    names_role = lambda a, role: "、".join(m.name for m in a.members if m.role == role) or "-"  # noqa: E731
+
+    def names_role(a, role: str) -> str:
+        return "、".join(m.name for m in a.members if m.role == role) or "-"
+
     for i, a in enumerate(cases):
         y = axis_h + i * rh
         town = _town(inst, a.township, lang)

@@ -296,6 +296,19 @@ def test_plan_for_another_instance_is_refused(instance, plan):
     assert plan_problems(instance, plan)[0] == []
 
 
+def test_report_reads_instance_and_plan_only():
+    """Exporters never import the optimizer (docs/architecture.md)."""
+    import ast
+
+    import report
+
+    for path in Path(report.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] == "optimizer" for n in names), path
+
+
 @pytest.fixture
 def files(tmp_path, instance, plan) -> tuple[Path, Path]:
     from models.io import save
