@@ -18,6 +18,7 @@ import base64
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -385,7 +386,8 @@ class Chromium:
 
     def _read(self, deadline: float) -> dict:
         while b"\0" not in self.buf:
-            if time.monotonic() > deadline:
+            ready, _, _ = select.select([self.from_child], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
                 raise TimeoutError("Chromium did not answer")
             chunk = os.read(self.from_child, 1 << 16)
             if not chunk:
