@@ -27,6 +27,7 @@ from optimizer.kpis import plan_kpis
 from optimizer.modules import MODULES
 
 log = logging.getLogger(__name__)
+LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
 DETERMINISTIC_SHARE = 0.5  # work budget of a deterministic run, per wall second (a quiet 2-core machine does ~1)
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
           cp_model.UNKNOWN: "UNKNOWN", cp_model.MODEL_INVALID: "MODEL_INVALID"}
@@ -179,7 +180,9 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
             # is the same on every run
             work = config.time_limit_s * DETERMINISTIC_SHARE * (fraction if attempt == 0 else 0.3)
             s = _solver(config, remaining * (share if attempt == 0 else 0.7), work)
-            if k > 0:  # a lower tier starts from a complete plan: spend its time searching, not probing
+            if k > 0 or len(ctx.model.proto.variables) > LARGE_MODEL:
+                # a lower tier starts from a complete plan, and a city's first-tier probing
+                # outlasts its slice (40 s of 48 measured): spend the time searching instead
                 s.parameters.cp_model_probing_level = 0
             code = s.solve(ctx.model, _Progress(tier) if config.log_progress else None)
             repeatable = repeatable and _repeatable(s, code)
