@@ -34,6 +34,7 @@ class MapDrawer(RoadLayers):
         self.cells = township_cells(inst, radii)
         self.towns = inst.by_id("townships")
         self.nodes = {n.id: self.proj(n.location.x, n.location.y) for n in inst.road_nodes}
+        self.node_town = {n.id: n.township for n in inst.road_nodes}
         self.arcs = inst.by_id("road_arcs")
         self.not_drawn: list[str] = []
         # markers shrink on crowded maps (a county of 24 townships: 1; a city of 387: about 0.45)

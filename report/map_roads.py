@@ -2,7 +2,7 @@
 routes and checkpoints (the plan date, day 0), and the arc geometry they share.
 
 `RoadLayers` is mixed into `report.map.MapDrawer`, which sets what it reads: `inst`, `plan`,
-`lang`, `m` (marker scale), `nodes` (road node → SVG point), `arcs`, `towns` and
+`lang`, `m` (marker scale), `nodes` (road node → SVG point), `node_town`, `arcs`, `towns` and
 `not_drawn`, and the helpers `col`, `word`, `town`, `names`.
 """
 
@@ -178,6 +178,36 @@ class RoadLayers:
             colour = PALETTE[i % len(PALETTE)]
             out.append(f'<polyline class="delivery" data-vehicle="{esc(route.vehicle)}" stroke="{colour}" '
                        f'points="{points(xy)}"{tip(rows)}/>')
+        return out + self.transfer_stations()
+
+    def transfer_stations(self) -> list[str]:
+        """接驳点 of sealed townships that receive goods in the plan: hand-overs and last-mile staff, day 0."""
+        handovers = defaultdict(list)
+        for h in self.plan.supply.handovers:
+            if h.day == 0:
+                handovers[h.station].append(h)
+        last_mile = {m.township: m for m in self.plan.supply.last_mile if m.day == 0}
+        declared = self.inst.by_id("transfer_stations")
+        stop_node = {stop.destination: stop.node for r in self.plan.supply.routes for stop in r.stops}
+        out = []
+        for sid, hs in handovers.items():  # a sealed township without a declared station gets one from supply
+            st = declared.get(sid)
+            node = st.node if st else stop_node.get(sid)
+            if node not in self.nodes:
+                self.not_drawn.append(sid)
+                continue
+            x, y = self.nodes[node]
+            served = st.serves if st else hs[0].township
+            lm = last_mile.get(served)
+            rows = [f"{self.col('station')}: {st.name if st else sid}",
+                    (self.col("station_town"), self.town(st.township if st else self.node_town.get(node))),
+                    (self.col("sealed_town"), self.town(served)),
+                    (self.col("plates"), len({h.vehicle for h in hs})),
+                    (self.col("weight_kg"), num(sum(h.load_kg for h in hs))),
+                    (self.col("last_mile_staff"), lm.workers if lm else "-")]
+            h = 4 * max(self.m, 0.6)
+            out.append(f'<rect class="station" x="{c(x - h)}" y="{c(y - h)}" width="{c(2 * h)}" height="{c(2 * h)}" '
+                       f'data-id="{esc(sid)}"{tip(rows)}/>')
         return out
 
     def layer_checkpoints(self) -> list[str]:

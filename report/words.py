@@ -75,7 +75,7 @@ L.WORDS["map_layer"] = {
     "closed": ("封闭路段", "Closed arcs"),
     "lifted": ("解除封堵路段", "Lifted closures"),
     "lifelines": ("保供通道", "Lifelines"),
-    "deliveries": ("配送路线（按车辆）", "Delivery routes (by vehicle)"),
+    "deliveries": ("配送路线（按车辆）及接驳点", "Delivery routes (by vehicle), transfer stations"),
 }
 
 

@@ -4,7 +4,7 @@ Fixture "Three townships": 城关镇 (low risk, the county seat with the depot),
 risk, sealed) and 柳河乡 (medium risk, with a producer), a six-node road network in both
 directions, one checkpoint and one closed exit on the seal, one closure 柳河乡 asked for and
 the plan lifts, three lifelines (one kept over the checkpoint, one cut, one whose depot
-stands at the seat), two delivery routes, two isolation sites over four days, three cases
+stands at the seat), two delivery routes (one to 石门乡's transfer station), two isolation sites over four days, three cases
 (one on time, one late, one not traced today) and shortages in two tiers. Every count the
 tests expect is read from the fixture, so a change to it changes the expectation.
 
@@ -164,7 +164,9 @@ def plan() -> Plan:
              "stops": [_stop("N5", "T3", 7, ["A12", "A26", "A65"])], "roads_home": ["A56", "A62", "A21"],
              "trip_loads_kg": [500]},
             {"vehicle": "V2", "source": "DEP1", "start_hour": 6, "end_hour": 8, "trips": 1, "km": 8,
-             "stops": [_stop("N2", "T2", 6.5, ["A12"])], "trip_loads_kg": [500]}]},
+             "stops": [_stop("N2", "TS-T2", 6.5, ["A12"])], "trip_loads_kg": [500]}],
+            "handovers": [{"station": "TS-T2", "township": "T2", "vehicle": "V2", "arrival_hour": 6.5, "load_kg": 500}],
+            "last_mile": [{"township": "T2", "workers": 2, "kg": 500, "start_hour": 7, "end_hour": 12}]},
         "roster": [_duty("P1", "sampler", "sampling", 7, 13), _duty("P2", "registrar", "sampling", 7, 13),
                    _duty("P4", "epidemiologist", "tracing", 3, 9), _duty("P5", "police", "tracing", 3, 9),
                    _duty("P6", "checkpoint_guard", "roads", 0, 8)],
@@ -204,6 +206,7 @@ def expected_counts(inst: Instance, plan: Plan) -> dict[str, int]:
         ".L-lifted line.lifted": sum(1 for x in plan.roads.lifted if x.day == 0),
         ".L-lifelines .lifeline": len(inst.lifelines),
         ".L-deliveries polyline.delivery": len(plan.supply.routes),
+        ".L-deliveries rect.station": len({h.station for h in plan.supply.handovers if h.day == 0}),
         ".L-names text": len(inst.townships),
         "[data-chart=occupancy] rect.occ": len(plan.isolation.occupancy),
         "[data-chart=occupancy] g.occ-site": len({r.site for r in plan.isolation.occupancy}),
