@@ -118,7 +118,14 @@ class _Deadline:
 def solve(problem: RoutingProblem, *, time_limit: float, seed: int,
           max_iterations: int | None, no_improvement: int | None = None) -> tuple[list[list[int]], list[int]]:
     """Best routes PyVRP finds within the time limit (and iteration budget, when given)."""
-    criteria = [_Deadline(time_limit)]  # first: the import below can take a second on a busy machine
+    best, keep = _search(problem, time.perf_counter() + time_limit, seed, max_iterations, no_improvement, None)
+    return decode(best, keep)
+
+
+def _search(problem: RoutingProblem, deadline: float, seed: int, max_iterations: int | None,
+            no_improvement: int | None, initial):
+    """One PyVRP search until `deadline` (perf_counter), from `initial` (a Solution) if given."""
+    criteria = [_Deadline(deadline - time.perf_counter())]  # first: the import below can take a second
     from pyvrp import solve as pyvrp_solve
     from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement
 
@@ -128,15 +135,17 @@ def solve(problem: RoutingProblem, *, time_limit: float, seed: int,
     if no_improvement is not None:
         criteria.append(NoImprovement(no_improvement))
     stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
-    result = pyvrp_solve(data, stop, seed=seed, collect_stats=False, display=False)
+    result = pyvrp_solve(data, stop, seed=seed, collect_stats=False, display=False, initial_solution=initial)
     log.debug("pyvrp %s seed %d: %d iterations, %.2f s, cost %s, feasible %s", problem.name, seed,
               result.num_iterations, result.runtime, result.cost(), result.is_feasible())
-    return decode(result.best, keep)
+    return result.best, keep
 
 
-def _solve_until(problem: RoutingProblem, deadline: float, seed: int, max_iterations: int | None):
-    # Runs in a child process: the deadline is wall-clock, so start-up time counts against it.
-    return solve(problem, time_limit=max(0.0, deadline - time.time()), seed=seed, max_iterations=max_iterations)
+def _search_until(problem: RoutingProblem, wall_deadline: float, seed: int, max_iterations: int | None, initial):
+    # Runs in a child process: the deadline is wall-clock (time.time), so start-up time counts against it.
+    best, _ = _search(problem, time.perf_counter() + max(0.0, wall_deadline - time.time()), seed, max_iterations,
+                      None, initial)
+    return best
 
 
 def _context():
@@ -148,24 +157,51 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def solve_many(problem: RoutingProblem, *, time_limit: float, seeds: list[int],
-               max_iterations: int | None) -> list[tuple[list[list[int]], list[int]]]:
-    """One independent search per seed, all at once (one core each), within the same wall time.
+ROUNDS = 2
+"""Rounds of a multi-search solve: after each, every search restarts from the best route set
+found so far with a fresh seed (the searches share their best once per round)."""
 
-    The first seed runs in this process, the others in helper processes. The caller picks the best.
+
+def solve_many(problem: RoutingProblem, *, time_limit: float, seeds: list[int],
+               max_iterations: int | None, rounds: int = ROUNDS) -> list[tuple[list[list[int]], list[int]]]:
+    """Independent searches, one per seed, all at once (one core each), within the same wall time.
+
+    The time (and iteration budget) is split into `rounds`; after each round every search
+    continues from the round's best route set with a new seed (seed + round × number of
+    seeds). The first search runs in this process, the others in helper processes. The
+    caller picks the best of the last round's route sets.
     """
+    from optimizer import routing_check
+
     deadline = time.time() + time_limit
+    per_round = None if max_iterations is None else max(1, max_iterations // rounds)
+    _, keep = build_data(problem)
+    best = None
     pool = ProcessPoolExecutor(max_workers=len(seeds) - 1, mp_context=_context())
     try:
-        futures = [pool.submit(_solve_until, problem, deadline, s, max_iterations) for s in seeds[1:]]
-        found = [solve(problem, time_limit=max(0.0, deadline - time.time()), seed=seeds[0],
-                       max_iterations=max_iterations)]
-        for seed, future in zip(seeds[1:], futures):
-            try:
-                found.append(future.result())
-            except Exception as exc:  # a helper process that cannot start must not lose this process's routes
-                log.warning("routing search with seed %d failed (%s); keeping the others", seed, exc)
+        for r in range(rounds):
+            round_end = time.time() + max(0.0, deadline - time.time()) / (rounds - r)
+            round_seeds = [s + r * len(seeds) for s in seeds]
+            futures = [pool.submit(_search_until, problem, round_end, s, per_round, best) for s in round_seeds[1:]]
+            found = [_search(problem, time.perf_counter() + max(0.0, round_end - time.time()), round_seeds[0],
+                             per_round, None, best)[0]]
+            for seed, future in zip(round_seeds[1:], futures):
+                try:
+                    found.append(future.result())
+                except Exception as exc:  # a helper process that cannot start must not lose this process's routes
+                    log.warning("routing search with seed %d failed (%s); keeping the others", seed, exc)
+            decoded = [decode(sol, keep) for sol in found]
+
+            def score(k: int) -> tuple:
+                routes, types = decoded[k]
+                cost = sum(routing_check.route_stats(problem, x).travel for x in routes)
+                cost += sum(problem.vehicles[t].fixed_cost for t in types)
+                if problem.optional:
+                    cost -= sum(problem.prizes[c] for x in routes for c in x if c)
+                return len(routing_check.violations(problem, routes, types)), cost, k
+
+            best = found[min(range(len(found)), key=score)]
     finally:
         # Do not wait for the helpers to exit (about half a second): their work is already in.
         pool.shutdown(wait=False, cancel_futures=True)
-    return found
+    return decoded
