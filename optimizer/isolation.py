@@ -63,6 +63,7 @@ class IsolationVars:
     staff: object = None  # isolation_staff.SiteStaffVars
     admitted: dict[tuple[int, str, int], cp_model.IntVar] = field(default_factory=dict)  # (site, category, day)
     by_site_day: dict[tuple[int, int], dict[str, list]] = field(default_factory=dict)  # -> admissions held, by category
+    present: dict[tuple[int, str, int], cp_model.IntVar] = field(default_factory=dict)  # (site, category, day)
 
     def people(self, g: int, s: int) -> cp_model.LinearExprT:
         return self.rooms[g, s] + self.pairs[g, s] if (g, s) in self.pairs else self.rooms[g, s]
@@ -119,6 +120,8 @@ def build(ctx: BuildContext) -> IsolationVars | None:
     activated = {s: model.new_bool_var(f"activate[{site.id}]") for s, site in enumerate(sites)
                  if not always_open(site)}
     v = IsolationVars(sites, groups, rooms, pairs, used, activated)
+    for s, a in sorted(activated.items()):  # activated only for someone (see add_cohort_housing)
+        model.add(sum(used[g, s] for g, grp in enumerate(groups) if s in grp.room) >= a)
     add_cohort_housing(ctx, v)
     add_room_balance(ctx, v)
     add_category_separation(ctx, v)
@@ -139,7 +142,10 @@ def add_cohort_housing(ctx: BuildContext, v: IsolationVars) -> None:
             model.add(sum(v.pairs[g, s] for s in grp.sites) <= grp.carers)
             model.add(sum(v.rooms[g, s] - v.pairs[g, s] for s in grp.sites) <= grp.rooms - grp.carers)
         for s in grp.sites:
+            # used exactly when rooms are taken: the flags carry cost only, and a solve of the
+            # critical tier alone must not leave them set for the cost tier to clear
             model.add(v.rooms[g, s] <= grp.room[s] * v.used[g, s])
+            model.add(v.rooms[g, s] >= v.used[g, s])
             if s in v.activated:  # a run to a reserve needs it activated (tightens the cost bound)
                 model.add_implication(v.used[g, s], v.activated[s])
             if grp.carers:
@@ -176,7 +182,7 @@ def add_category_separation(ctx: BuildContext, v: IsolationVars) -> None:
     """Hard: categories that must be kept apart (default close contacts and inbound travellers)
     never share a site on the same day, current occupants included."""
     model = ctx.model
-    present: dict[tuple[int, str, int], cp_model.IntVar] = {}
+    present = v.present
 
     def presence(s: int, category: str, d: int):
         """1 if occupants of the category are there, a boolean if groups may be, else 0."""
@@ -212,8 +218,13 @@ def _add_terms(ctx: BuildContext, v: IsolationVars) -> None:
             per_person = round(ip.transfer_cost_per_person_km * transfer_km(inst, grp.origin, v.sites[s]))
             transfer.append(per_person * v.people(g, s))
         if len(grp.sites) > 1:
+            # sites used beyond the first, exactly: 0 when the group is housed nowhere
             extra = model.new_int_var(0, len(grp.sites) - 1, f"splits[{grp.name}]")
-            model.add(extra >= sum(v.used[g, s] for s in grp.sites) - 1)
+            anywhere = model.new_bool_var(f"housed[{grp.name}]")
+            runs = sum(v.used[g, s] for s in grp.sites)
+            model.add(runs >= anywhere)
+            model.add(runs <= len(grp.sites) * anywhere)
+            model.add(extra == runs - anywhere)
             splits.append(extra)
     ctx.add_term("critical", "isolation.unhoused_person_days", sum(unhoused))
     ctx.add_term("cost", "isolation.rooms", sum(room_cost))

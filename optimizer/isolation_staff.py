@@ -49,10 +49,14 @@ def _crews(inst, site, closed_loop: list[StaffMember]) -> tuple[list[list[StaffM
     each crew with its duties {(shift, kind): role}; people who fit none are left out."""
     by_sig: dict[tuple, list[StaffMember]] = defaultdict(list)
     sig_roles: dict[tuple, dict] = {}
+    known: dict[tuple, dict] = {}  # people alike in what decides their duties have the same ones
     for p in closed_loop:
-        duties = {(t, kind): role for t, (start, end) in enumerate(shifts(inst)) for kind in KINDS
-                  if (role := role_for(inst, p, kind))
-                  and _fits(inst, p, Block(0, start, end, site.township, role, "isolation"))}
+        alike = (frozenset(p.skills), p.hours_per_day, p.days_in_row, p.last_shift_end_hour, p.home_township)
+        if alike not in known:
+            known[alike] = {(t, kind): role for t, (start, end) in enumerate(shifts(inst)) for kind in KINDS
+                            if (role := role_for(inst, p, kind))
+                            and _fits(inst, p, Block(0, start, end, site.township, role, "isolation"))}
+        duties = known[alike]
         if duties:
             sig = tuple(sorted(duties.items()))
             by_sig[sig].append(p)
@@ -106,13 +110,19 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
         out.sites.append(s)
         people0 = occ + sum(v.people(g, s) for g in arrivals)
         out.people0[s], out.occupants0[s] = people0, occ
-        units = model.new_int_var(0, math.ceil(most / 50), f"units50[{site.id}]")
+        # people0 >= occ, so the occupants alone fix the least number of units (a bound the LP needs)
+        units = model.new_int_var(math.ceil(occ / 50), math.ceil(most / 50), f"units50[{site.id}]")
+        # exactly the units the people need (per 50 or part of 50) and open exactly when someone
+        # is there: staff counts follow the rooms, so a solve that only minimises shortages (the
+        # critical tier) cannot leave spare units or shifts for the cost tier to clean up
         model.add(50 * units >= people0)
+        model.add(50 * units <= people0 + 49)
         if occ:
             is_open = 1
         else:
             is_open = model.new_bool_var(f"open0[{site.id}]")
             model.add(people0 <= most * is_open)
+            model.add(people0 >= is_open)
         need_most, need_occ = staff_needed(inst, most), staff_needed(inst, occ)
         crews, fits = _crews(inst, site, closed_loop[site.id])
         out.crews[s] = crews
@@ -139,7 +149,7 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
                     short = out.short[s, t, kind] = model.new_int_var(
                         0, need_occ[kind], f"staff_short[{site.id},{t},{kind}]")
                     cover.append(short)
-                model.add(sum(cover) >= need)
+                model.add(sum(cover) == need)  # no spare shift either (see units above)
         for c, crew in enumerate(crews):
             if len(shifts_of[c]) > 1:
                 model.add(sum(shifts_of[c]) <= len(crew))  # one shift a day per person
