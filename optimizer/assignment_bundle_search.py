@@ -88,32 +88,49 @@ def bundle_search(mf: MinForm, keep: np.ndarray, cuts: BundleCuts, node_limit: i
         nodes += 1
         if nodes > node_limit:
             return False
-        now, least = {}, spent
+        now, cheapest = {}, {}
         for i, idx in alive.items():
             t = by_agent[i]
             idx = idx[~(t.masks[idx] & covered).any(axis=1) & (t.excess[idx] <= spare - spent)]
             if idx.size == 0:
                 return False
-            now[i] = idx
-            least += int(t.excess[idx].min())
+            now[i], cheapest[i] = idx, int(t.excess[idx].min())
+        least = spent + sum(cheapest.values())
         if least > spare:
             return False
+        for i in now:  # each agent may use only what the others' cheapest bundles leave of the budget
+            t = by_agent[i]
+            now[i] = now[i][t.excess[now[i]] <= spare - (least - cheapest[i])]
         if not now:
             if (covered == full).all():
                 return True
             return leftover is not None and leftover_fits(full & ~covered, spent)
+        open_bits = None
         if leftover is None:
-            reach = covered.copy()
+            # how many alive bundles cover each open task: none means a dead end, one or a few
+            # make the best branching (each task must be covered by exactly one of them)
+            counts = np.zeros(64 * words, dtype=np.int64)
             for i, idx in now.items():
-                reach |= np.bitwise_or.reduce(by_agent[i].masks[idx], axis=0)
-            if not (reach == full).all():
-                return False  # some open task no agent left can take
-        i = min(now, key=lambda a: now[a].size)
-        t = by_agent[i]
-        idx = now.pop(i)
-        for k in idx[np.argsort(t.excess[idx], kind="stable")]:
-            choice[i] = int(k)
-            if dive(covered | t.masks[k], now, spent + int(t.excess[k])):
+                bits = np.unpackbits(by_agent[i].masks[idx].view(np.uint8), axis=1, bitorder="little")
+                counts += bits.sum(axis=0, dtype=np.int64)
+            open_bits = np.nonzero(np.unpackbits((full & ~covered).view(np.uint8), bitorder="little"))[0]
+            if (counts[open_bits] == 0).any():
+                return False
+        agent = min(now, key=lambda a: now[a].size)
+        if open_bits is not None and open_bits.size and counts[open_bits].min() < now[agent].size:
+            task = int(open_bits[np.argmin(counts[open_bits])])
+            word, flag = divmod(task, 64)
+            flag = np.uint64(1 << flag)
+            branches = [(int(by_agent[i].excess[k]), i, int(k)) for i, idx in now.items()
+                        for k in idx[(by_agent[i].masks[idx, word] & flag) != 0]]
+        else:
+            t = by_agent[agent]
+            branches = [(int(t.excess[k]), agent, int(k)) for k in now[agent]]
+        branches.sort()
+        for extra, i, k in branches:
+            choice[i] = k
+            rest = {a: idx for a, idx in now.items() if a != i}
+            if dive(covered | by_agent[i].masks[k], rest, spent + extra):
                 return True
             del choice[i]
         return False
