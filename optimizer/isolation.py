@@ -64,6 +64,7 @@ class IsolationVars:
     admitted: dict[tuple[int, str, int], cp_model.IntVar] = field(default_factory=dict)  # (site, category, day)
     by_site_day: dict[tuple[int, int], dict[str, list]] = field(default_factory=dict)  # -> admissions held, by category
     present: dict[tuple[int, str, int], cp_model.IntVar] = field(default_factory=dict)  # (site, category, day)
+    critical: cp_model.IntVar | None = None  # the module's critical total (person-days + weighted staff short)
 
     def people(self, g: int, s: int) -> cp_model.LinearExprT:
         return self.rooms[g, s] + self.pairs[g, s] if (g, s) in self.pairs else self.rooms[g, s]
@@ -226,7 +227,15 @@ def _add_terms(ctx: BuildContext, v: IsolationVars) -> None:
             model.add(runs <= len(grp.sites) * anywhere)
             model.add(extra == runs - anywhere)
             splits.append(extra)
-    ctx.add_term("critical", "isolation.unhoused_person_days", sum(unhoused))
+    # The module's critical total as one variable, so that a lower bound on it (the warm start
+    # adds its LP relaxation's) bounds the tier objective by propagation alone; the two named
+    # terms still read the person-days and the staff shortage apart (they sum to the total).
+    staff_short = v.staff.penalty if v.staff is not None else 0
+    most = sum(len(grp.held) * grp.people for grp in v.groups) + (v.staff.penalty_most if v.staff else 0)
+    v.critical = model.new_int_var(0, most, "isolation.critical")
+    model.add(v.critical == sum(unhoused) + staff_short)
+    ctx.add_term("critical", "isolation.unhoused_person_days", v.critical - staff_short)
+    ctx.add_term("critical", "isolation.site_staff_short", staff_short)
     ctx.add_term("cost", "isolation.rooms", sum(room_cost))
     ctx.add_term("cost", "isolation.transfer_distance", sum(transfer))
     ctx.add_term("cost", "isolation.activations",

@@ -167,12 +167,19 @@ def objective_of(model: cp_model.CpModel, expr) -> tuple[list[tuple[int, float]]
     return [(j, float(a)) for j, a in zip(obj.vars, obj.coeffs)], float(obj.offset)
 
 
-def lp_solve(proto, objective: list[tuple[int, float]]) -> list[float] | None:
-    """The LP relaxation's optimal values by CP-SAT variable index, or None if HiGHS found none."""
+def lp_solve(proto, objective: list[tuple[int, float]]) -> tuple[list[float], float] | None:
+    """The LP relaxation's optimal values by CP-SAT variable index and its optimal value, or None
+    if HiGHS found no optimum."""
     h = to_highs(proto, objective, integral=False)
     h.setOptionValue("threads", 1)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         log.warning("isolation LP: %s", h.modelStatusToString(h.getModelStatus()))
         return None
-    return list(h.getSolution().col_value)
+    return list(h.getSolution().col_value), h.getInfo().objective_function_value
+
+
+def integral_bound(value: float) -> int:
+    """A lower bound of an integer-valued objective from an LP optimum computed in floating point:
+    the LP value less a margin far above HiGHS's tolerances (1e-7), rounded up."""
+    return math.ceil(value - 1e-5 * max(1.0, abs(value)) - 1e-3)

@@ -38,6 +38,8 @@ class SiteStaffVars:
     closed: dict[tuple[int, int, int, str], cp_model.IntVar] = field(default_factory=dict)  # (site, crew, shift, kind)
     top: dict[tuple[int, int, str], cp_model.IntVar] = field(default_factory=dict)  # (site, shift, kind) from pool
     short: dict[tuple[int, int, str], cp_model.IntVar] = field(default_factory=dict)  # (site, shift, kind)
+    penalty: cp_model.LinearExprT = 0  # critical: weighted person-shifts short
+    penalty_most: int = 0
 
 
 def pool_role(inst, kind: str) -> str:
@@ -156,7 +158,8 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
     for (town, t, kind), tops in sorted(top_by_block.items()):
         start, end = day_shifts[t]
         ctx.pool.staff(Block(0, start, end, town, pool_role(inst, kind), "isolation"), sum(tops))
-    ctx.add_term("critical", "isolation.site_staff_short", weight * sum(out.short.values()))
+    out.penalty = weight * sum(out.short.values())  # registered with the unhoused (isolation._add_terms)
+    out.penalty_most = weight * sum(list(x.proto.domain)[-1] for x in out.short.values())
     return out
 
 
@@ -174,7 +177,7 @@ def offer_pool_people(ctx, v) -> None:
     for (s, t, kind), top in v.staff.top.items():
         start, end = shifts(inst)[t]
         block = Block(0, start, end, v.sites[s].township, pool_role(inst, kind), "isolation")
-        most[block] += int(top.proto.domain[-1])
+        most[block] += list(top.proto.domain)[-1]  # the wrapper takes no negative index
     ledger = ctx.pool.ledger()
     for block, n in sorted(most.items()):
         ledger.take(block, min(n, ledger.available(block)))

@@ -28,11 +28,12 @@ import logging
 import math
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from optimizer.isolation_mip import lp_solve, objective_of, proto_of
+from optimizer.isolation_mip import integral_bound, lp_solve, objective_of, proto_of
 from optimizer.pool import Block
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from optimizer.isolation import IsolationVars
 
 log = logging.getLogger(__name__)
-EFFORT = 0.5  # deterministic seconds of the neighbourhood solve (the city case: optimal at ~0.9, within 0.02 % at 0.5)
+EFFORT = 1.0  # deterministic seconds of the neighbourhood solve (the city case: optimal at ~0.9)
 WALL_SHARE = 4  # wall-clock cap of the neighbourhood solve, in multiples of ctx.warm_seconds
 FRACTIONAL = 1e-6
 
@@ -103,9 +104,20 @@ def _solve(model: cp_model.CpModel, ctx: "BuildContext", effort: float) -> cp_mo
     return solver if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
-def plan_alone(ctx: "BuildContext"):
-    """The module built and solved on its own: (its context, its variables, a solver holding its
-    plan), or None when no plan was found. Used by the warm start and by the benchmark."""
+@dataclass
+class Alone:
+    """The module solved on its own: its context and variables, a solver holding its plan, and
+    the LP bound of its critical total (None when no LP optimum was found)."""
+
+    ctx: "BuildContext"
+    vars: "IsolationVars"
+    solver: cp_model.CpSolver
+    critical_bound: int | None
+
+
+def plan_alone(ctx: "BuildContext") -> Alone | None:
+    """The module built and solved on its own, or None when no plan was found. Used by the warm
+    start and by the benchmark."""
     from optimizer import isolation
     from optimizer.context import BuildContext
 
@@ -116,26 +128,32 @@ def plan_alone(ctx: "BuildContext"):
         return None
     sub.pool.finalize()
     sub.add_term("cost", "staff.hours", sub.pool.staff_hours_cost())
+    critical, _ = objective_of(sub.model, sub.tier_objective("critical"))
     weight = critical_weight(sub, sv)
     objective = weight * sub.tier_objective("critical") + sub.tier_objective("cost")
     terms, _ = objective_of(sub.model, objective)
-    lp = lp_solve(proto_of(sub.model), terms)
+    proto = proto_of(sub.model)
+    first = lp_solve(proto, critical)
+    bound = integral_bound(first[1]) if first is not None else None
+    lp = lp_solve(proto, terms)
     t1 = time.perf_counter()
     solver = None
     if lp is not None:
+        x = lp[0]
         hinted = sub.model.clone()  # the model without the fixings, in case they leave no plan
-        fixed = _fix_to_lp(sub.model, sv, lp)
-        _hint(sub.model, lp)
+        fixed = _fix_to_lp(sub.model, sv, x)
+        _hint(sub.model, x)
         solver = _solve(sub.model, ctx, EFFORT)
-        log.info("isolation warm start: LP %.1f s, neighbourhood (%d of %d room pairs fixed) %s in %.1f s",
-                 t1 - t0, fixed, len(sv.rooms), "solved" if solver else "without a plan", time.perf_counter() - t1)
+        log.info("isolation warm start: LPs %.1f s (critical bound %s), neighbourhood (%d of %d room pairs "
+                 "fixed) %s in %.1f s", t1 - t0, bound, fixed, len(sv.rooms),
+                 "solved" if solver else "without a plan", time.perf_counter() - t1)
         if solver is None:  # the fixings left no plan: the whole module, from the rounded LP
-            _hint(hinted, lp)
-            hinted.minimize(objective)
+            _hint(hinted, x)
+            sub.model = hinted
             solver = _solve(hinted, ctx, EFFORT)
     else:
         solver = _solve(sub.model, ctx, EFFORT)
-    return (sub, sv, solver) if solver is not None else None
+    return Alone(sub, sv, solver, bound) if solver is not None else None
 
 
 def _hint(model: cp_model.CpModel, x) -> None:
@@ -152,7 +170,13 @@ def warm_start(ctx: "BuildContext", v: "IsolationVars") -> None:
     if alone is None:
         offer_pool_people(ctx, v)  # no plan in time: at least offer the sites their pool people
         return
-    sub, _, solver = alone
+    sub, solver = alone.ctx, alone.solver
+    if alone.critical_bound is not None and v.critical is not None \
+            and solver.value(alone.vars.critical) >= alone.critical_bound:
+        # a valid inequality: no plan of the shared model houses more than the module's LP
+        # relaxation allows (other modules only take pool people away); with the critical total
+        # one variable, CP-SAT's tier bound starts here instead of waiting for its own LP
+        ctx.model.add(v.critical >= alone.critical_bound)
     solution = solver.response_proto.solution
     index = {var.name: i for i, var in enumerate(ctx.model.proto.variables)}
     hinted = set(ctx.model.proto.solution_hint.vars)
