@@ -23,6 +23,7 @@ class BuildContext:
     terms: dict[str, dict[str, cp_model.LinearExprT]] = field(default_factory=lambda: defaultdict(dict))
     seed: int = 0  # the solve's seed, for the modules' own short warm-start solves
     warm_seconds: float = 5.0  # wall-clock cap of such a short solve
+    routing_budget_s: float = 20.0  # wall seconds the supply module's routing stage may take
     sections: dict = field(default_factory=dict)  # plan sections read so far, in module order (supply reads roads)
 
     @classmethod

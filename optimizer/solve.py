@@ -28,7 +28,8 @@ from optimizer.modules import MODULES
 
 log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
-DETERMINISTIC_SHARE = 0.5  # work budget of a deterministic run, per wall second (a quiet 2-core machine does ~1)
+DETERMINISTIC_SHARE = 0.5
+ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage  # work budget of a deterministic run, per wall second (a quiet 2-core machine does ~1)
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
           cp_model.UNKNOWN: "UNKNOWN", cp_model.MODEL_INVALID: "MODEL_INVALID"}
 
@@ -154,6 +155,11 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
             module.warm_start(ctx, mvars)
     ctx.pool.ledger().add_hints()
     ctx.add_term("cost", "staff.hours", ctx.pool.staff_hours_cost())
+    # Reading the plan out includes the delivery routes (a second stage, PyVRP): hold its
+    # time back from the tiers so the whole solve keeps to the limit.
+    routing = any(name == "supply" and mvars is not None for name, _, mvars in built)
+    ctx.routing_budget_s = min(ROUTING_SHARE * config.time_limit_s, ROUTING_MAX_S) if routing else 0.0
+    deadline = config.time_limit_s - ctx.routing_budget_s
     log.info("model built in %.1f s: %d variables, %d constraints", time.perf_counter() - t0,
              len(ctx.model.proto.variables), len(ctx.model.proto.constraints))
 
@@ -173,7 +179,7 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
         ts = time.perf_counter()
         s, code = None, cp_model.UNKNOWN
         for attempt in range(2):  # a slow machine may spend a slice in presolve: retry once
-            remaining = config.time_limit_s - (time.perf_counter() - t0)
+            remaining = deadline - (time.perf_counter() - t0)
             if remaining <= 0.2 or (attempt and k > 0):
                 break
             # the work budget comes from the configured limit, not the clock left, so that it
