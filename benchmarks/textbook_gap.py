@@ -6,6 +6,11 @@ and zero gap limits. Reads the files with the product's reader (so instance name
 sense match ``fangkong bench gap``) but never touches the product's model. Usage::
 
     python benchmarks/textbook_gap.py [--sense min|max] [--time-limit S] [--workers W] [--csv OUT] FILE...
+    python benchmarks/textbook_gap.py --generate c:10x100 --seed 1 --out DIR   # Chu-Beasley c/d, no optima
+
+``--generate`` writes a Chu & Beasley (1997) type c or d instance in their file layout
+(type c: loads U[5,25], costs U[10,50]; type d: loads U[1,100], costs 111 - load + U[-10,10];
+capacity 0.8 x an agent's total load / agents) for the harder types the shared folder lacks.
 """
 from __future__ import annotations
 
@@ -52,7 +57,37 @@ def solve_textbook(problem: AssignmentProblem, time_limit: float, workers: int,
     return solver.status_name(status), objective_value, bound, wall, cpu
 
 
+def write_chu_beasley(kind: str, agents: int, tasks: int, seed: int, out: Path) -> Path:
+    """Write one generated type c or d instance (``m n``, costs, loads, capacities); returns its path."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    if kind == "c":
+        load = rng.integers(5, 26, (agents, tasks))
+        cost = rng.integers(10, 51, (agents, tasks))
+    elif kind == "d":
+        load = rng.integers(1, 101, (agents, tasks))
+        cost = 111 - load + rng.integers(-10, 11, (agents, tasks))
+    else:
+        raise ValueError(f"type must be c or d, not {kind}")
+    cap = (0.8 * load.sum(axis=1) / agents).astype(int)
+    path = Path(out) / f"{kind}{agents:02d}{tasks}s{seed}"
+    lines = [f"{agents} {tasks}"] + [" ".join(map(str, row)) for row in (*cost, *load)] + [" ".join(map(str, cap))]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def main() -> None:
+    if "--generate" in sys.argv:
+        gen = argparse.ArgumentParser(description="generate a Chu-Beasley c/d instance")
+        gen.add_argument("--generate", required=True, help="TYPE:AGENTSxTASKS, e.g. d:10x100")
+        gen.add_argument("--seed", type=int, default=1)
+        gen.add_argument("--out", type=Path, default=Path("."))
+        a = gen.parse_args()
+        kind, size = a.generate.split(":")
+        agents, tasks = (int(v) for v in size.split("x"))
+        print(write_chu_beasley(kind, agents, tasks, a.seed, a.out))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--sense", choices=["min", "max"], default="min")

@@ -2,7 +2,8 @@
 
 Rule for choosing (engine="auto"), from measurements on the public benchmarks
 (docs/benchmarks.md): problems with split demand or without capacities go to the MIP
-(exact fractions; near-integral LP for p-median); single-source capacitated problems go
+(exact fractions; near-integral LP for p-median), split demand after an LP-rounded plan
+handed over as a cutoff; single-source capacitated problems go
 to the MIP as well, after an LP-guided heuristic whose plan is handed over as a cutoff,
 because the solver's proof time collapses once it knows a near-optimal plan.
 """

@@ -3,8 +3,10 @@
 Rule: for single-source capacitated problems, open the sites the LP relaxation likes
 most (as many as the fewest able to hold demand, one more, and the LP's own rounding),
 pack clients into them, then improve each start by exact neighbourhood re-packing
-(4 open + 3 closed sites per neighbourhood). Other problems use the greedy plan. The solver's proof time depends steeply on how close
-this plan is to the optimum (see docs/benchmarks.md), which is why it is worth seconds.
+(4 open + 3 closed sites per neighbourhood). Split-demand capacitated problems open the
+LP's favourite sites for a few site counts and ship by a transportation LP. Other problems
+use the greedy plan. The solver's proof time depends steeply on how close this plan is
+to the optimum (see docs/benchmarks.md), which is why it is worth seconds.
 """
 from __future__ import annotations
 

@@ -231,3 +231,39 @@ def test_engines_agree_on_tight_problems(seed):
     assert mip.objective == cp.objective
     check_plan(p, mip)
     check_plan(p, cp)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_split_demand_start_keeps_every_rule_and_engines_agree(seed):
+    """The LP-rounded split-demand start is a real plan, and the MIP it seeds still finds the optimum."""
+    from dataclasses import replace
+
+    from optimizer.facility_incumbent import split_lp_start
+
+    p = replace(tight_random_problem(seed, sites=6, clients=20), single_source=False)
+    start = split_lp_start(p)
+    assert start is not None
+    assert violations(p, start) == []
+    assert start.objective == pytest.approx(evaluate(p, start))
+    mip = solve_facility(p, time_limit=20, workers=2, engine="mip")
+    cp = solve_facility(p, time_limit=20, workers=2, engine="cpsat")
+    assert mip.status == cp.status == "OPTIMAL"
+    assert mip.objective == pytest.approx(cp.objective, abs=1e-6)
+    assert mip.objective <= start.objective + 1e-6
+
+
+def test_lagrangian_site_sets_seed_the_p_median_swaps():
+    """Site sets collected by the relaxation are valid p-sets, cheapest first."""
+    from optimizer.facility_lagrange import best_choices, lagrangian_bound
+
+    rng = np.random.default_rng(3)
+    xy = rng.random((30, 2))
+    dist = np.rint(100 * np.linalg.norm(xy[:, None] - xy[None], axis=2)).astype(int)
+    p = FacilityProblem(capacities=[None] * 30, fixed_costs=[0] * 30, demands=[1] * 30, costs=dist, open_count=4)
+    choices: dict[bytes, np.ndarray] = {}
+    lagrangian_bound(p, float(dist.sum()), choices=choices)
+    sets = best_choices(p, choices, 3)
+    assert sets and all(s.sum() == 4 for s in sets)
+    costs = [dist[:, s].min(axis=1).sum() for s in sets]
+    assert costs == sorted(costs)
+    assert solve_facility(p, time_limit=20, workers=2).objective <= costs[0]
