@@ -165,6 +165,17 @@ KPIS: dict[str, tuple[str, str, str]] = {
     "isolation_people_placed": ("安排集中隔离", "People placed in isolation", "people"),
     "isolation_rooms_taken": ("安排隔离房间", "Isolation rooms taken", "rooms"),
     "isolation_unhoused_people": ("未能安置隔离人数", "People not housed", "people"),
+    "roads_arcs_closed": ("封闭路段", "Road arcs closed", "items"),
+    "roads_checkpoints": ("设置卡口", "Checkpoints", "checkpoints"),
+    "roads_closures_lifted": ("解除封堵", "Requested closures lifted", "items"),
+    "lifelines_kept": ("保供通道畅通", "Lifelines kept", "items"),
+    "lifelines_total": ("保供通道", "Lifelines", "items"),
+    "supply_shipments": ("物资调拨", "Shipments", "items"),
+    "supply_routes": ("配送路线", "Delivery routes", "items"),
+    "supply_vehicles_used": ("出车", "Vehicles used", "vehicles"),
+    "supply_trips": ("配送车次", "Delivery trips", "trips"),
+    "supply_km": ("行驶里程", "Distance driven", "km"),
+    "supply_critical_shortage_lines": ("保供紧急缺口", "Critical supply shortages", "items"),
 }
 # Objective term -> (zh, en, unit code), in the names the optimizer registers them under.
 TERMS: dict[str, tuple[str, str, str]] = {

@@ -26,6 +26,8 @@ def plan_kpis(instance: Instance, plan: Plan) -> dict[str, float]:
         "critical_people_unserved": sum(x.quantity for x in plan.shortages if x.tier == "critical" and x.unit == "people"),
         **_tracing(plan),
         **_isolation(plan),
+        **_roads(plan),
+        **_supply(plan),
     }
 
 
@@ -50,4 +52,33 @@ def _isolation(plan: Plan) -> dict[str, float]:
         "isolation_rooms_taken": sum(p.rooms for p in placed),
         "isolation_unhoused_people": sum(x.quantity for x in plan.shortages
                                          if x.module == "isolation" and x.unit == "people"),
+    }
+
+
+def _roads(plan: Plan) -> dict[str, float]:
+    r = plan.roads
+    if not r.arcs:
+        return {}
+    day0 = [a for a in r.arcs if a.day == 0]
+    lifelines = [x for x in r.lifelines if x.day == 0]
+    return {
+        "roads_arcs_closed": sum(1 for a in day0 if a.status == "closed"),
+        "roads_checkpoints": sum(1 for a in day0 if a.status == "checkpoint"),
+        "roads_closures_lifted": len(r.lifted),
+        "lifelines_kept": sum(1 for x in lifelines if x.kept),
+        "lifelines_total": len(lifelines),
+    }
+
+
+def _supply(plan: Plan) -> dict[str, float]:
+    s = plan.supply
+    if not s.shipments and not s.routes:
+        return {}
+    return {
+        "supply_shipments": len(s.shipments),
+        "supply_routes": len(s.routes),
+        "supply_vehicles_used": len({r.vehicle for r in s.routes}),
+        "supply_trips": sum(r.trips for r in s.routes),
+        "supply_km": round(sum(r.km for r in s.routes), 1),
+        "supply_critical_shortage_lines": sum(1 for x in plan.shortages if x.module == "supply" and x.tier == "critical"),
     }
