@@ -2,24 +2,26 @@
 
 The module is built once more into a model of its own, with the whole staff pool to itself.
 
-1. **LP.** That model, read as a linear program (`isolation_mip`), is solved by HiGHS with
-   the objective W × critical + cost, W above what housing one person for a day can cost
-   (room, transfer, a split). Rooms, admissions and transfers form a flow over sites and
-   days, so the LP optimum is integral almost everywhere (on the 2,000-cohort city: rooms of
-   all but ~70 of 11,000 group-site pairs); what is fractional is the day-0 site staff (units
-   of 50 isolated, crews), category presence and the run and split flags.
-2. **Neighbourhood.** CP-SAT then solves the same model with the LP's integral rooms of the
-   later arrival days fixed, and day-0 rooms at least the LP's (rounded down): left free are
-   the day-0 staff, the flags and the few pairs the LP left fractional or that touch a site-day
-   where categories met fractionally. That small problem is solved in a few seconds to a plan
-   whose critical value is within a fraction of a percent of the LP bound on the city.
+1. **LPs.** That model, read as a linear program (`isolation_mip`), is solved twice by HiGHS:
+   for its critical total alone, which gives a valid lower bound (added to the shared model,
+   see `warm_start`), and for W × critical + cost, W above what housing one person for a day
+   can cost, which guides the rounding. Rooms, admissions and transfers form a flow over sites
+   and days, so the LP optimum is integral almost everywhere (on the 2,000-cohort city: the
+   rooms of all but ~70 of 11,000 group-site pairs); what is fractional is the day-0 site
+   staff (crews, pool people), category presence and the run and split flags.
+2. **Neighbourhood.** CP-SAT then solves the same model with the LP's integral rooms of later
+   arrival days fixed; free are the day-0 arrivals (whose rooms need day-0 staff in whole units
+   of 50), the flags and the few pairs the LP left fractional or that touch a site-day where
+   categories met fractionally. It is solved in stages, as the tiers are: the staff shortage
+   (whose weight dwarfs a person-day), then the unhoused person-days, then cost, each stage
+   locked and hinted from the one before. One weighted objective instead left the search on
+   the city far from the LP bound (33 person-shifts short where 11 are unavoidable).
 3. **Hint.** Its values hint every isolation variable of the shared model (by name: the
    module names its variables the same way in both; the pool's counters are numbered per model,
    so the pool people the sites draw are taken from the shared ledger instead).
 
-If the neighbourhood has no solution (it may not: fixing rooms can leave a day-0 site no
-staff), the model is solved without the fixings, hinted with the rounded LP. The short solves
-are bounded by deterministic time, with a wall-clock cap.
+If the neighbourhood has no solution, the model is solved without the fixings, hinted with the
+rounded LP. The short solves are bounded by deterministic time, with a wall-clock cap.
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ if TYPE_CHECKING:
     from optimizer.isolation import IsolationVars
 
 log = logging.getLogger(__name__)
-EFFORT = 1.0  # deterministic seconds of the neighbourhood solve (the city case: optimal at ~0.9)
-WALL_SHARE = 4  # wall-clock cap of the neighbourhood solve, in multiples of ctx.warm_seconds
+EFFORT = {"shortage": 1.0, "unhoused": 1.0, "cost": 0.5}
+"""Deterministic seconds of each stage (the two critical stages end proven well before on the
+city cases; cost stops at its budget and the shared model's cost tier carries on)."""
+WALL_SHARE = 4  # wall-clock cap of a stage, in multiples of ctx.warm_seconds
 FRACTIONAL = 1e-6
 
 
@@ -66,9 +70,9 @@ def _integral(x: float) -> bool:
     return abs(x - round(x)) < FRACTIONAL
 
 
-def _fix_to_lp(model: cp_model.CpModel, v: "IsolationVars", x) -> int:
-    """Fix the rooms (and pair rooms) of later arrival days where the LP is integral and its
-    site-days hold no fractional category presence; keep day-0 rooms at least the LP's."""
+def fix_to_lp(model: cp_model.CpModel, v: "IsolationVars", x) -> int:
+    """Fix the rooms (and pair rooms) of arrival days after day 0 where the LP is integral and
+    its site-days hold no fractional category presence; the number of pairs fixed."""
     mixed = set()  # (site, day) where the LP had a category present fractionally
     for (s, d), by_category in v.by_site_day.items():
         for category in by_category:
@@ -81,11 +85,7 @@ def _fix_to_lp(model: cp_model.CpModel, v: "IsolationVars", x) -> int:
         r = x[rooms.index]
         pairs = v.pairs.get((g, s))
         p = x[pairs.index] if pairs is not None else 0.0
-        if grp.day == 0:
-            model.add(rooms >= math.floor(r + FRACTIONAL))
-            if pairs is not None:
-                model.add(pairs >= math.floor(p + FRACTIONAL))
-        elif _integral(r) and _integral(p) and not any((s, d) in mixed for d in grp.held):
+        if grp.day > 0 and _integral(r) and _integral(p) and not any((s, d) in mixed for d in grp.held):
             model.add(rooms == round(r))
             if pairs is not None:
                 model.add(pairs == round(p))
@@ -102,6 +102,27 @@ def _solve(model: cp_model.CpModel, ctx: "BuildContext", effort: float) -> cp_mo
     p.random_seed = ctx.seed
     code = solver.solve(model)
     return solver if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+
+def solve_in_stages(ctx: "BuildContext", sub: "BuildContext", v: "IsolationVars") -> cp_model.CpSolver | None:
+    """Staff shortage, then unhoused person-days, then cost, each locked for the next; the last
+    solver holding a plan (a stage that finds nothing keeps the previous stage's plan)."""
+    model = sub.model
+    best = None
+    stages = (("shortage", v.staff.penalty if v.staff is not None else 0),
+              ("unhoused", sub.terms["critical"]["isolation.unhoused_person_days"]),
+              ("cost", sub.tier_objective("cost")))
+    for name, objective in stages:
+        if isinstance(objective, int):
+            continue
+        model.minimize(objective)
+        solver = _solve(model, ctx, EFFORT[name])
+        if solver is None:
+            break
+        best = solver
+        model.add(objective <= round(solver.objective_value))
+        _hint(model, solver.response_proto.solution)
+    return best
 
 
 @dataclass
@@ -129,30 +150,27 @@ def plan_alone(ctx: "BuildContext") -> Alone | None:
     sub.pool.finalize()
     sub.add_term("cost", "staff.hours", sub.pool.staff_hours_cost())
     critical, _ = objective_of(sub.model, sub.tier_objective("critical"))
-    weight = critical_weight(sub, sv)
-    objective = weight * sub.tier_objective("critical") + sub.tier_objective("cost")
-    terms, _ = objective_of(sub.model, objective)
+    weighted, _ = objective_of(sub.model, critical_weight(sub, sv) * sub.tier_objective("critical")
+                               + sub.tier_objective("cost"))
     proto = proto_of(sub.model)
     first = lp_solve(proto, critical)
     bound = integral_bound(first[1]) if first is not None else None
-    lp = lp_solve(proto, terms)
+    lp = lp_solve(proto, weighted)
     t1 = time.perf_counter()
-    solver = None
+    whole = sub.model.clone()  # without the fixings, in case they leave no plan
+    fixed = 0
     if lp is not None:
-        x = lp[0]
-        hinted = sub.model.clone()  # the model without the fixings, in case they leave no plan
-        fixed = _fix_to_lp(sub.model, sv, x)
-        _hint(sub.model, x)
-        solver = _solve(sub.model, ctx, EFFORT)
-        log.info("isolation warm start: LPs %.1f s (critical bound %s), neighbourhood (%d of %d room pairs "
-                 "fixed) %s in %.1f s", t1 - t0, bound, fixed, len(sv.rooms),
-                 "solved" if solver else "without a plan", time.perf_counter() - t1)
-        if solver is None:  # the fixings left no plan: the whole module, from the rounded LP
-            _hint(hinted, x)
-            sub.model = hinted
-            solver = _solve(hinted, ctx, EFFORT)
-    else:
-        solver = _solve(sub.model, ctx, EFFORT)
+        fixed = fix_to_lp(sub.model, sv, lp[0])
+        _hint(sub.model, lp[0])
+    solver = solve_in_stages(ctx, sub, sv)
+    if solver is None and fixed:
+        sub.model = whole
+        if lp is not None:
+            _hint(whole, lp[0])
+        solver = solve_in_stages(ctx, sub, sv)
+    log.info("isolation warm start: LPs %.1f s (critical bound %s), neighbourhood (%d of %d room pairs "
+             "fixed) %s in %.1f s", t1 - t0, bound, fixed, len(sv.rooms),
+             "solved" if solver else "without a plan", time.perf_counter() - t1)
     return Alone(sub, sv, solver, bound) if solver is not None else None
 
 
@@ -164,6 +182,8 @@ def _hint(model: cp_model.CpModel, x) -> None:
 
 
 def warm_start(ctx: "BuildContext", v: "IsolationVars") -> None:
+    """Hint the shared model from `plan_alone`, take the pool people it draws from the shared
+    ledger, and bound the module's critical total below by its LP relaxation."""
     from optimizer.isolation_staff import KINDS, offer_pool_people, pool_role, shifts
 
     alone = plan_alone(ctx)
