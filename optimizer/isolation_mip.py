@@ -171,7 +171,8 @@ def lp_solve(proto, objective: list[tuple[int, float]]) -> tuple[list[float], fl
     """The LP relaxation's optimal values by CP-SAT variable index and its optimal value, or None
     if HiGHS found no optimum."""
     h = to_highs(proto, objective, integral=False)
-    h.setOptionValue("threads", 1)
+    # no "threads" option: HiGHS's scheduler is global, and asking another thread count than
+    # the process's first HiGHS run used makes run() fail (dual simplex is serial anyway)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         log.warning("isolation LP: %s", h.modelStatusToString(h.getModelStatus()))

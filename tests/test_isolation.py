@@ -332,3 +332,115 @@ def test_workbook_sheets_in_english(county):
     assert set(cohorts["Cohort"]) == {"K1", "K2"}
     assert "no room: see Shortages" in set(cohorts["Notes"])  # 22 of K2 have no room
     assert frames["Transfers"]["People"].sum() == sum(p.people for p in plan.isolation.placements)
+
+
+# ------------------------------------------------------------------ LP relaxation and warm start
+
+def _random_model(rng) -> tuple:
+    """A small CP-SAT model using every construct the isolation module's model has: linear rows
+    (ranges, equalities), enforced rows with negated literals, implications, clauses, at-most-one."""
+    from ortools.sat.python import cp_model
+
+    m = cp_model.CpModel()
+    xs = [m.new_int_var(0, rng.randint(1, 9), f"x{k}") for k in range(6)]
+    bs = [m.new_bool_var(f"b{k}") for k in range(5)]
+    for _ in range(4):
+        vs = rng.sample(xs + bs, 3)
+        m.add(sum(rng.randint(-3, 4) * v for v in vs) <= rng.randint(2, 12))
+    m.add(sum(xs[:3]) >= rng.randint(3, 8))
+    m.add(xs[3] == xs[4] + bs[0])
+    m.add(xs[5] >= 4).only_enforce_if(~bs[1])
+    m.add(xs[0] + xs[1] <= 3).only_enforce_if([bs[2], ~bs[3]])
+    m.add_implication(bs[3], bs[4])
+    m.add_bool_or([bs[0], ~bs[2], bs[4]])
+    m.add_at_most_one(bs[1], bs[2], ~bs[4])
+    return m, sum(rng.randint(-5, 9) * v for v in xs + bs)
+
+
+def test_mip_translation_has_the_cp_sat_optimum():
+    import random
+
+    from ortools.sat.python import cp_model
+
+    from optimizer.isolation_mip import objective_of, proto_of, to_highs
+
+    rng = random.Random(5)
+    compared = 0
+    for _ in range(25):
+        model, expr = _random_model(rng)
+        terms, constant = objective_of(model, expr)
+        solver = cp_model.CpSolver()
+        code = solver.solve(model)
+        mip = to_highs(proto_of(model), terms, integral=True)
+        mip.run()
+        lp = to_highs(proto_of(model), terms, integral=False)
+        lp.run()
+        if code == cp_model.INFEASIBLE:
+            assert mip.modelStatusToString(mip.getModelStatus()) == "Infeasible"
+            continue
+        assert code == cp_model.OPTIMAL
+        best = mip.getInfo().objective_function_value + constant
+        assert abs(best - solver.objective_value) < 1e-6
+        assert lp.getInfo().objective_function_value + constant <= solver.objective_value + 1e-6
+        compared += 1
+    assert compared >= 10
+
+
+def test_critical_bound_from_the_lp_is_valid_and_reported(county):
+    from optimizer import isolation
+    from optimizer.context import BuildContext
+    from optimizer.isolation_warm import plan_alone
+
+    county["isolation_sites"][0]["occupants"] = [{"release_day": 4, "people": 45, "category": "close_contact"}]
+    county["isolation_sites"][0]["rooms"] = 60
+    county["staff"] = [p for p in crew("H1") if "nurse" not in p["id"] or p["id"][-1] in "0123"]  # 4 of 6 nurses
+    county["cohorts"] = [cohort("K1", 20, day=0), cohort("K2", 30, day=2), cohort("K3", 12, day=5)]
+    inst = Instance.model_validate(county)
+    alone = plan_alone(BuildContext.new(inst, 1, 5.0))
+    result = solve(inst, CFG)
+    critical = result.tiers[0]
+    assert critical.status == "OPTIMAL" and verify(inst, result.plan) == []
+    assert alone.critical_bound is not None and alone.critical_bound <= critical.value
+    assert critical.bound >= alone.critical_bound
+    # the cut is in the shared model: the critical total's variable starts at the LP bound
+    ctx = BuildContext.new(inst, 1, 5.0)
+    v = isolation.build(ctx)
+    ctx.pool.finalize()
+    isolation.warm_start(ctx, v)
+    floors = [c.linear.domain[0] for c in ctx.model.proto.constraints
+              if c.has_linear() and list(c.linear.vars) == [v.critical.index] and list(c.linear.coeffs) == [1]]
+    assert floors == [alone.critical_bound]
+    assert alone.solver.value(alone.vars.critical) == critical.value  # the warm start is already optimal
+    assert critical.value > 0  # the case is a real shortage, not a trivial zero
+
+
+def test_flags_and_staff_counts_follow_the_rooms(county):
+    """A run flag without rooms, an activation nobody uses, a spare unit of 50: each alone makes
+    the model infeasible, so a solve of the critical tier cannot leave them for the cost tier."""
+    from ortools.sat.python import cp_model
+
+    from optimizer import isolation
+    from optimizer.context import BuildContext
+
+    county["isolation_sites"].append(site("R1", 40, x=5.0, reserve=True, activation_lag_days=1))
+    county["cohorts"] = [cohort("K1", 10, day=0), cohort("K2", 10, day=2)]
+    inst = Instance.model_validate(county)
+    for force in ("run", "activation", "unit"):
+        ctx = BuildContext.new(inst)
+        v = isolation.build(ctx)
+        ctx.pool.finalize()
+        s1 = next(s for s, x in enumerate(v.sites) if x.id == "H1")
+        g0 = next(g for g, grp in enumerate(v.groups) if grp.day == 0)
+        if force == "run":
+            ctx.model.add(v.used[g0, s1] == 1)
+            ctx.model.add(v.rooms[g0, s1] == 0)
+        elif force == "activation":
+            reserve = next(iter(v.activated))
+            ctx.model.add(v.activated[reserve] == 1)
+            ctx.model.add(sum(v.used[g, s] for (g, s) in v.used if s == reserve) == 0)
+        else:
+            units = next(x for x in ctx.model.proto.variables if x.name == "units50[H1]")
+            index = list(ctx.model.proto.variables).index(units)
+            ctx.model.add(ctx.model.get_int_var_from_proto_index(index) == 2)
+            ctx.model.add(v.rooms[g0, s1] == 10)  # 10 people need one unit of 50
+        assert cp_model.CpSolver().solve(ctx.model) == cp_model.INFEASIBLE, force
