@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -103,9 +104,11 @@ def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xl
     from models import SolveConfig
     from optimizer import solve as run
 
+    started = time.perf_counter()  # --time-limit bounds the whole job, reading the instance included
     inst = _load(file)
     logging.getLogger("optimizer").setLevel(logging.INFO)
-    result = run(inst, SolveConfig(time_limit_s=time_limit, seed=seed, workers=workers, log_progress=True))
+    result = run(inst, SolveConfig(time_limit_s=time_limit, seed=seed, workers=workers, log_progress=True),
+                 started=started)
     click.echo(result.summary(), err=True)
     if result.plan is None:
         click.echo(f"no plan: {result.status}", err=True)

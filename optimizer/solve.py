@@ -29,7 +29,9 @@ from optimizer.modules import MODULES
 log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
 DETERMINISTIC_SHARE = 0.5
-ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage  # work budget of a deterministic run, per wall second (a quiet 2-core machine does ~1)
+ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage
+OUTPUT_SHARE = 0.06  # of the time limit, for reading the plan out of the solution and writing it,
+OUTPUT_S_PER_VARIABLE = 1.2e-4  # or this much per model variable if more  # work budget of a deterministic run, per wall second (a quiet 2-core machine does ~1)
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
           cp_model.UNKNOWN: "UNKNOWN", cp_model.MODEL_INVALID: "MODEL_INVALID"}
 
@@ -140,10 +142,13 @@ def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -
     return solver
 
 
-def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
-    """Build every module into one model and solve its priority tiers in order."""
+def solve(instance: Instance, config: SolveConfig | None = None, started: float | None = None) -> SolveResult:
+    """Build every module into one model and solve its priority tiers in order.
+
+    `started` (a `time.perf_counter()` value) is when the job began, if before this call
+    (the CLI reads the instance first): the time limit counts from then."""
     config = config or SolveConfig()
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() if started is None else started
     ctx = BuildContext.new(instance, config.seed, warm_seconds=max(1.0, 0.05 * config.time_limit_s))
     built = [(section, module, module.build(ctx)) for section, module in MODULES]
     ctx.pool.finalize()
@@ -159,7 +164,11 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
     # time back from the tiers so the whole solve keeps to the limit.
     routing = any(name == "supply" and mvars is not None for name, _, mvars in built)
     ctx.routing_budget_s = min(ROUTING_SHARE * config.time_limit_s, ROUTING_MAX_S) if routing else 0.0
-    deadline = config.time_limit_s - ctx.routing_budget_s
+    # and reading the plan out, then writing it, take a share too (a city's 15,000 roster rows)
+    # (measured: a city of 160,000 variables reads out in ~10 s besides routing, and writes its
+    # 6 MB plan in a few more)
+    output_s = max(OUTPUT_SHARE * config.time_limit_s, OUTPUT_S_PER_VARIABLE * len(ctx.model.proto.variables))
+    deadline = config.time_limit_s - ctx.routing_budget_s - output_s
     log.info("model built in %.1f s: %d variables, %d constraints", time.perf_counter() - t0,
              len(ctx.model.proto.variables), len(ctx.model.proto.constraints))
 
@@ -229,10 +238,13 @@ def solve(instance: Instance, config: SolveConfig | None = None) -> SolveResult:
     sections, roster, shortages = {}, [], []
     for name, module, mvars in built:
         if mvars is not None:
+            te = time.perf_counter()
             sections[name], rows, lines = module.extract(ctx, mvars, solver, staffing)
+            log.info("%s read out in %.1f s", name, time.perf_counter() - te)
             ctx.sections[name] = sections[name]  # a later module may read an earlier one's plan
             roster += rows
             shortages += lines
+    wall = time.perf_counter() - t0  # the plan read out, routes included
     last = next(t for t in reversed(tiers) if t.value is not None)
     meta = SolveMeta(
         status=status, objective=last.value, best_bound=last.bound, gap=last.gap, objective_terms=terms,
