@@ -167,17 +167,29 @@ def objective_of(model: cp_model.CpModel, expr) -> tuple[list[tuple[int, float]]
     return [(j, float(a)) for j, a in zip(obj.vars, obj.coeffs)], float(obj.offset)
 
 
-def lp_solve(proto, objective: list[tuple[int, float]]) -> tuple[list[float], float] | None:
-    """The LP relaxation's optimal values by CP-SAT variable index and its optimal value, or None
-    if HiGHS found no optimum."""
-    h = to_highs(proto, objective, integral=False)
-    # no "threads" option: HiGHS's scheduler is global, and asking another thread count than
-    # the process's first HiGHS run used makes run() fail (dual simplex is serial anyway)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        log.warning("isolation LP: %s", h.modelStatusToString(h.getModelStatus()))
-        return None
-    return list(h.getSolution().col_value), h.getInfo().objective_function_value
+def lp_solve(proto, objectives: list[list[tuple[int, float]]]) -> list[tuple[list[float], float] | None]:
+    """The LP relaxation minimised for each objective in turn: optimal values by CP-SAT variable
+    index and the optimal value, or None where HiGHS found no optimum. Each solve starts from
+    the previous optimal basis (on the city case the critical LP after the weighted one takes
+    0.02 s against 3 s from scratch)."""
+    h = to_highs(proto, objectives[0] if objectives else [], integral=False)
+    n = len(proto.variables)
+    out: list[tuple[list[float], float] | None] = []
+    for k, objective in enumerate(objectives):
+        if k:
+            cost = np.zeros(n)
+            for j, a in objective:
+                cost[j] += a
+            h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        # no "threads" option: HiGHS's scheduler is global, and asking another thread count than
+        # the process's first HiGHS run used makes run() fail (dual simplex is serial anyway)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            log.warning("isolation LP: %s", h.modelStatusToString(h.getModelStatus()))
+            out.append(None)
+            continue
+        out.append((list(h.getSolution().col_value), h.getInfo().objective_function_value))
+    return out
 
 
 def integral_bound(value: float) -> int:

@@ -152,10 +152,8 @@ def plan_alone(ctx: "BuildContext") -> Alone | None:
     critical, _ = objective_of(sub.model, sub.tier_objective("critical"))
     weighted, _ = objective_of(sub.model, critical_weight(sub, sv) * sub.tier_objective("critical")
                                + sub.tier_objective("cost"))
-    proto = proto_of(sub.model)
-    first = lp_solve(proto, critical)
+    lp, first = lp_solve(proto_of(sub.model), [weighted, critical])
     bound = integral_bound(first[1]) if first is not None else None
-    lp = lp_solve(proto, weighted)
     t1 = time.perf_counter()
     whole = sub.model.clone()  # without the fixings, in case they leave no plan
     fixed = 0
