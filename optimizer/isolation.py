@@ -27,7 +27,7 @@ from optimizer.isolation_rules import (
 )
 
 
-WARM_ORDER = 10  # warm starts take staff from the shared ledger in this order (optimizer/solve.py)
+WARM_ORDER = -10  # first: its hint comes from a solve of its own and cannot adapt; warm starts take staff from the shared ledger in this order (optimizer/solve.py)
 
 
 @dataclass

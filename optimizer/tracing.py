@@ -37,7 +37,7 @@ from optimizer.tracing_rules import (
 )
 
 
-WARM_ORDER = 0  # warm starts take staff from the shared ledger in this order (optimizer/solve.py)
+WARM_ORDER = 0  # its greedy replans within what the ledger left; warm starts take staff in this order (optimizer/solve.py)
 
 
 @dataclass
