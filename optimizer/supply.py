@@ -37,7 +37,7 @@ from optimizer.geometry import staff_travel_min
 from optimizer.pool import Block
 from optimizer.supply_roads import DayNetwork
 
-WARM_ORDER = 60
+WARM_ORDER = 10  # before sampling: its last-mile staff share skills with registrars
 
 
 @dataclass
@@ -302,6 +302,14 @@ def extract(ctx: BuildContext, v: SupplyVars, solver: cp_model.CpSolver, staffin
 
 
 def warm_start(ctx: BuildContext, v: SupplyVars) -> None:
+    """The module solved on its own (optimizer/supply_warm.py), else the greedy plan."""
+    from optimizer.supply_warm import solve_alone
+
+    if not solve_alone(ctx, v):
+        greedy_hint(ctx, v)
+
+
+def greedy_hint(ctx: BuildContext, v: SupplyVars) -> None:
     """A greedy plan as the solver's hint: medical needs first, then food floors, the rest of the
     requests, then days-of-cover targets, each from the nearest source with stock, fleet time
     and (for a sealed township) last-mile staff left; staff come from the shared ledger."""
