@@ -29,14 +29,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from optimizer.isolation_mip import integral_bound, lp_solve, objective_of, proto_of
-from optimizer.pool import Block
 
 if TYPE_CHECKING:
     from optimizer.context import BuildContext
@@ -182,7 +180,7 @@ def _hint(model: cp_model.CpModel, x) -> None:
 def warm_start(ctx: "BuildContext", v: "IsolationVars") -> None:
     """Hint the shared model from `plan_alone`, take the pool people it draws from the shared
     ledger, and bound the module's critical total below by its LP relaxation."""
-    from optimizer.isolation_staff import KINDS, offer_pool_people, pool_role, shifts
+    from optimizer.isolation_staff import offer_pool_people
 
     alone = plan_alone(ctx)
     if alone is None:
@@ -210,12 +208,8 @@ def warm_start(ctx: "BuildContext", v: "IsolationVars") -> None:
             hint.values.append(solution[i])
     if v.staff is None:
         return
-    need: dict[Block, int] = defaultdict(int)
-    for (s, t, kind), top in v.staff.top.items():
-        n = values.get(top.name, 0)
-        if n and kind in KINDS:
-            start, end = shifts(ctx.instance)[t]
-            need[Block(0, start, end, v.sites[s].township, pool_role(ctx.instance, kind), "isolation")] += n
+    # the very people the short solve placed (a greedy take of the same counts can strand a
+    # block whose people another block of the same day took first)
     ledger = ctx.pool.ledger()
-    for block, n in sorted(need.items()):
-        ledger.take(block, min(n, ledger.available(block)))
+    for block, people in sorted(sub.pool.extract(solver).items()):
+        ledger.take_people(block, [p.id for p, _ in people])

@@ -326,6 +326,19 @@ class StaffLedger:
         self.left[m, day] -= 1
         return True
 
+    def take_people(self, block: Block, people: list[str]) -> int:
+        """Take these people (by id) for a block, as a module's own short solve placed them;
+        returns how many the shared model could place (eligible here and still free)."""
+        got = 0
+        for pid in people:
+            m = self.pool.merged_group_of(pid)
+            if m is None or (m, block) not in self.pool._use or self.left.get((m, block.day), 0) <= 0:
+                continue
+            self.left[m, block.day] -= 1
+            self.taken[m, block] += 1
+            got += 1
+        return got
+
     def available(self, block: Block) -> int:
         return sum(self.left[m, block.day] for m in self._eligible.get(block, ()))
 

@@ -71,7 +71,7 @@ def solve_alone(ctx: "BuildContext", v: "SupplyVars") -> bool:
         if j is not None and j not in hinted:
             hint.vars.append(j)
             hint.values.append(solution[i])
-    for key, n in sv.workers.items():
+    for key, n in sv.workers.items():  # within what the ledger had (the cap above)
         ledger.take(v.blocks[key], solver.value(n))
     return True
 
