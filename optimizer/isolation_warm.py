@@ -2,7 +2,7 @@
 
 The module is built once more into a model of its own, with the whole staff pool to itself.
 
-1. **LPs.** That model, read as a linear program (`isolation_mip`), is solved twice by HiGHS:
+1. **LPs.** That model, read as a linear program (`cpsat_mip`), is solved twice by HiGHS:
    for its critical total alone, which gives a valid lower bound (added to the shared model,
    see `warm_start`), and for W × critical + cost, W above what housing one person for a day
    can cost, which guides the rounding. Rooms, admissions and transfers form a flow over sites
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from optimizer.isolation_mip import integral_bound, lp_solve, objective_of, proto_of
+from optimizer.cpsat_mip import integral_bound, lp_solve, objective_of, proto_of
 
 if TYPE_CHECKING:
     from optimizer.context import BuildContext

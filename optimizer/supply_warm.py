@@ -104,7 +104,7 @@ def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[int] | None:
     import highspy
     import numpy as np
 
-    from optimizer.isolation_mip import objective_of, proto_of, to_highs
+    from optimizer.cpsat_mip import objective_of, proto_of, to_highs
 
     try:
         proto = proto_of(sub.model)

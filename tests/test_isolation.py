@@ -362,7 +362,7 @@ def test_mip_translation_has_the_cp_sat_optimum():
 
     from ortools.sat.python import cp_model
 
-    from optimizer.isolation_mip import objective_of, proto_of, to_highs
+    from optimizer.cpsat_mip import objective_of, proto_of, to_highs
 
     rng = random.Random(5)
     compared = 0

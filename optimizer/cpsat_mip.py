@@ -1,6 +1,7 @@
-"""The isolation module's own CP-SAT model, read as a MIP and solved by HiGHS.
+"""A module's own CP-SAT model, read as a MIP and solved by HiGHS (isolation's and supply's
+warm starts).
 
-The module's model is linear apart from a few implications, so its CP-SAT proto translates
+Such a model is linear apart from a few implications, so its CP-SAT proto translates
 one to one into a mixed-integer program: every CP-SAT variable a column (its domain's hull),
 every linear constraint a row, a literal clause `l1 ∨ l2 ∨ …` (with enforcement) the row
 `Σ lits ≥ 1 − Σ (1 − enforcement)`, a linear constraint with enforcement a big-M row from the
@@ -130,7 +131,7 @@ def to_highs(proto, objective: list[tuple[int, float]], integral: bool = True) -
                     const -= k
                 rows.add(cols, coeffs, 1 - len(enf) - const, INF)
         else:
-            raise ValueError(f"isolation MIP: unsupported constraint {c}")
+            raise ValueError(f"MIP translation: unsupported constraint {c}")
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     lp = highspy.HighsLp()
