@@ -23,6 +23,7 @@ import numpy as np
 
 from optimizer.assignment import AssignmentProblem
 from optimizer.assignment_knapsack import best_bundle, flip_losses
+from optimizer.cpsat_mip import quiet_highs
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,7 @@ def lp_bound(mf: MinForm) -> LpBound | None:
     value = np.empty(2 * k)
     index[0::2], value[0::2] = cols, 1.0
     index[1::2], value[1::2] = n + rows, mf.load[rows, cols]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("threads", 1)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = k, n + a

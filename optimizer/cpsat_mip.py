@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
-
 import os
+import sys
 import tempfile
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -64,6 +64,24 @@ class _Rows:
 def _bound(v) -> tuple[float, float]:
     d = list(v.domain)  # the proto wrapper's repeated fields take no negative index
     return float(d[0]), float(d[-1])
+
+
+def quiet_highs() -> highspy.Highs:
+    """A HiGHS instance with output off. HiGHS prints its banner on stdout while it is created,
+    before any option can be set, so stdout is pointed at the null device for that moment
+    (the CLI's stdout stays clean for what a planner pipes)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 def to_highs(proto, objective: list[tuple[int, float]], integral: bool = True) -> highspy.Highs:
@@ -132,8 +150,7 @@ def to_highs(proto, objective: list[tuple[int, float]], integral: bool = True) -
                 rows.add(cols, coeffs, 1 - len(enf) - const, INF)
         else:
             raise ValueError(f"MIP translation: unsupported constraint {c}")
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n, len(rows.lower)
     cost = np.zeros(n)
