@@ -195,6 +195,40 @@ def report(file: str, plan_file: str, output: str, lang: str) -> None:
 
 
 @main.command()
+@click.argument("output", metavar="OUT.xlsx", type=click.Path(dir_okay=False))
+@click.option("--from", "from_file", type=click.Path(dir_okay=False), help="Instance JSON to fill the workbook from.")
+def template(output: str, from_file: str | None) -> None:
+    """Write the input workbook (a sheet per entity), empty with example rows or filled from an instance."""
+    from exports.input_workbook import write_template
+
+    inst = _load(from_file) if from_file else None
+    try:
+        write_template(Path(output), inst, protect=(Path(from_file),) if from_file else ())
+    except InputError as e:
+        _fail_input(e.problems)
+    except OSError as e:
+        _fail_input([f"{output}: cannot write: {e.strerror}"])
+    click.echo(f"wrote {output}", err=True)
+
+
+@main.command("import")
+@click.argument("file", metavar="IN.xlsx", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Instance JSON to write.")
+def import_(file: str, output: str) -> None:
+    """Read an input workbook into a validated instance: exit 0, or 2 with one `sheet!B12: message` line per problem."""
+    from exports.input_import import read_workbook
+
+    try:
+        inst = read_workbook(Path(file))
+        save(inst, Path(output), protect=(Path(file),))
+    except InputError as e:
+        _fail_input(e.problems)  # `sheet!B12: message`, or `IN.xlsx: message` for the file itself
+    except OSError as e:
+        _fail_input([f"{output}: cannot write: {e.strerror}"])
+    click.echo(f"wrote {output}: {len(inst.townships)} townships", err=True)
+
+
+@main.command()
 @click.argument("family", type=click.Choice(["cflp", "sscflp", "pmedian", "gap", "cvrp"]))
 @click.option("--sense", type=click.Choice(["min", "max"]), default=None,
               help="gap only: OR-Library's max problems or the usual min (default).")
