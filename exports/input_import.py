@@ -19,8 +19,16 @@ from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
 from exports.input_workbook import (
-    EXAMPLE_ROW, FIRST_DATA_ROW, LIST_SEPARATORS, META_FIELDS, META_SHEET, PARENT, POLICY_SHEET, Column,
-    base_type, list_item, sheet_specs,
+    FIRST_DATA_ROW,
+    LIST_SEPARATORS,
+    META_FIELDS,
+    META_SHEET,
+    PARENT,
+    POLICY_SHEET,
+    Column,
+    base_type,
+    list_item,
+    sheet_specs,
 )
 from models.instance import Instance
 from models.io import InputError
@@ -304,7 +312,9 @@ def _problems(err: ValidationError, where: _Where) -> list[str]:
             continue
         loc = tuple(e["loc"])
         if len(loc) == 1 and loc[0] not in where.meta and loc[0] != "policy":  # a whole sheet
-            lines.append(f"{loc[0]}: {_message(e).removeprefix(str(loc[0]) + ': ')}")
+            message = (f"needs at least {(e.get('ctx') or {}).get('min_length', 1)} data row(s) from row 4"
+                       if e["type"] == "too_short" else _message(e).removeprefix(str(loc[0]) + ": "))
+            lines.append(f"{loc[0]}: {message}")
             continue
         cell = where.cell(loc)
         lines.append(f"{cell or '(workbook)'}: {_message(e)}")

@@ -108,7 +108,7 @@ class SheetSpec:
     model: type[BaseModel]
     columns: list[Column]
     sub: str | None = None  # for a sub-sheet: the parent's list field, e.g. "stock"
-    children: list["SheetSpec"] = field(default_factory=list)
+    children: list[SheetSpec] = field(default_factory=list)
 
 
 def strip_optional(annotation: Any) -> tuple[Any, bool]:
@@ -355,11 +355,9 @@ def template_bytes(instance: Instance | None = None) -> bytes:
                     sub = dict(sub, **{PARENT: item["id"]})
                     rows.append([cell_value(_get(sub, c.path), c) for c in child.columns])
             _entity_sheet(wb, child, rows)
-    for ws in wb.worksheets:
-        ws.title = ws.title  # names are schema keys (<= 31 characters)
+    for ws in wb.worksheets:  # sheet names are the schema keys the importer reads; the Chinese name is a note
         zh = ZH_SHEETS.get(ws.title)
         if zh:
-            ws.sheet_properties.tabColor = "5B9BD5"
             ws.cell(1, 1).comment = Comment(f"{zh} / {ws.title}", "fangkong")
     buffer = io.BytesIO()
     wb.save(buffer)
