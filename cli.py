@@ -195,6 +195,31 @@ def report(file: str, plan_file: str, output: str, lang: str) -> None:
 
 
 @main.command()
+@click.argument("file", metavar="INSTANCE", type=click.Path(dir_okay=False))
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Dispatch workbook (.xlsx) to write.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Workbook language.")
+def dispatch(file: str, plan_file: str, output: str, lang: str) -> None:
+    """Write the dispatch workbook to send down: a leader summary, a sheet per township, isolation site and vehicle."""
+    from exports.dispatch import write_dispatch
+
+    inst = _load(file)
+    try:
+        plan = load_plan(Path(plan_file))
+    except InputError as e:
+        _fail_input([p if p.startswith(str(plan_file)) else f"{plan_file}: {p}" for p in e.problems])
+    if plan.instance != inst.name or plan.plan_date != inst.plan_date.isoformat():
+        _fail_input([f"{plan_file}: plan of {plan.instance} ({plan.plan_date}), not of {inst.name} ({inst.plan_date})"])
+    try:
+        write_dispatch(inst, plan, Path(output), lang=lang, protect=(Path(file), Path(plan_file)))
+    except InputError as e:
+        _fail_input(e.problems)
+    except OSError as e:
+        _fail_input([f"{output}: cannot write: {e.strerror}"])
+    click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
 @click.argument("output", metavar="OUT.xlsx", type=click.Path(dir_okay=False))
 @click.option("--from", "from_file", type=click.Path(dir_okay=False), help="Instance JSON to fill the workbook from.")
 def template(output: str, from_file: str | None) -> None:

@@ -275,6 +275,53 @@ REMARKS: dict[str, tuple[str, str]] = {
 }
 
 
+# Words of the dispatch workbook (`fangkong dispatch`, exports/dispatch.py): sheet names, titles,
+# table captions, column headers, notes and remarks, key -> (zh, en).
+DISPATCH: dict[str, tuple[str, str]] = {
+    "leader_sheet": ("指挥长摘要", "Leader summary"),
+    "leader_subject": ("指挥长一分钟摘要", "One-minute summary for the command leader"),
+    "township_subject": ("{name}明日任务单", "Tomorrow's orders for {name}"),
+    "iso_site_subject": ("{name}隔离点任务单", "Orders for isolation site {name}"),
+    "teams_sheet": ("流调队伍", "Tracing teams"),
+    "teams_subject": ("流调队伍任务单", "Tracing team orders"),
+    "cap_solve": ("一、求解情况（分层）", "A. Solve status by tier"),
+    "cap_kpis": ("二、主要指标", "B. Key figures"),
+    "cap_critical": ("三、紧急缺口（按数量从大到小，前{n}项）", "C. Critical shortages, largest first (top {n})"),
+    "cap_sampling": ("一、核酸采样点", "1. Sampling sites"),
+    "cap_tracing": ("二、流调任务", "2. Tracing cases"),
+    "cap_cohorts": ("三、转出集中隔离人员", "3. Isolation cohorts leaving"),
+    "cap_roads": ("四、道路封闭及卡口", "4. Road closures and checkpoints"),
+    "cap_shipments": ("五、到达物资", "5. Shipments arriving"),
+    "cap_handovers": ("六、接驳点交接", "6. Transfer-station hand-overs"),
+    "cap_shortages": ("七、缺口", "7. Shortages"),
+    "cap_admitted": ("一、入住批次", "1. Cohorts admitted"),
+    "cap_occupancy": ("二、房间使用及每班人员", "2. Occupancy and staff per shift"),
+    "cap_staff": ("三、工作人员排班", "3. Staff by shift"),
+    "col_tier": ("求解层", "Tier"),
+    "col_status": ("求解状态", "Status"),
+    "col_value": ("目标值", "Value"),
+    "col_bound": ("最优界", "Bound"),
+    "col_gap": ("相对间隙（%）", "Gap (%)"),
+    "col_rank": ("排名", "Rank"),
+    "col_team": ("流调小组", "Team"),
+    "col_case_town": ("病例所在乡镇", "Case township"),
+    "col_measure": ("措施", "Measure"),
+    "col_when": ("时间", "When"),
+    "col_day": ("日期", "Date"),
+    "overall": ("总体", "Overall"),
+    "no_team": ("未安排", "not assigned"),
+    "note_leader": ("间隙为0表示该层已证明最优；缺口明细及制约资源见方案工作簿“缺口”表。",
+                    ("A gap of 0 means the tier is proven optimal; every shortage is on the plan workbook's "
+                     "Shortages sheet.")),
+    "note_more": ("另有{n}项紧急缺口未列出。", "{n} more critical shortages are not listed."),
+    "note_township": ("本表由县级方案按乡镇（街道）拆分，请乡镇（街道）按表落实，问题及时上报。",
+                      "This sheet is the county plan cut to the township; report any problem at once."),
+    "note_iso_site": ("每班人员按每50名隔离人员配置医护测算。", "Staff per shift: medical staff per 50 isolated."),
+    "note_teams": ("每组按开始时间先后执行所列病例。", "Each team works its cases in the order listed."),
+    "note_vehicles": ("车辆派送单见各车牌号工作表。", "Driver's slips follow, one sheet per vehicle."),
+}
+
+
 def _pick(pair: tuple[str, ...], lang: str, offset: int = 0) -> str:
     return pair[offset + (1 if lang == "en" else 0)]
 
@@ -347,3 +394,7 @@ def phrase(text: str, lang: str, name_of=lambda ident: ident) -> str:
 def solve_row(key: str, lang: str) -> tuple[str, str]:
     zh, en, unit = SOLVE_ROWS[key]
     return (en if lang == "en" else zh), word("unit", unit, lang) if unit else ""
+
+
+def dispatch(key: str, lang: str, **fmt) -> str:
+    return _pick(DISPATCH[key], lang).format(**fmt)
