@@ -54,10 +54,15 @@ def _gap(value: float | None, bound: float | None) -> float | None:
     return round(100 * abs(value - bound) / max(1.0, abs(value)), 4)
 
 
+PEOPLE_FIRST = {"people": 0, "person": 0, "人": 0, "cases": 1, "例": 1}  # units a leader weighs first
+
+
 def critical_shortages(plan: Plan) -> list:
-    """Critical shortage lines, largest quantity first (ties by township, then entity)."""
+    """Critical shortage lines: people first, then cases, then goods and the rest (quantities in
+    different units do not compare), largest first within each (ties by township, entity)."""
     return sorted((s for s in plan.shortages if s.tier == "critical"),
-                  key=lambda s: (-s.quantity, s.township or "", natural_key(s.entity or "")))
+                  key=lambda s: (PEOPLE_FIRST.get(s.unit, 2), -s.quantity, s.township or "",
+                                 natural_key(s.entity or "")))
 
 
 def leader_sheet(ctx: Context) -> Sheet:

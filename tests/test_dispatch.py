@@ -185,8 +185,9 @@ def test_township_sheet_in_the_workbook(book, full_plan):
 
 def test_leader_summary_ranks_critical_shortages(book, full_plan, full_instance, lang):
     ranked = critical_shortages(full_plan)
-    quantities = [s.quantity for s in ranked]
-    assert quantities == sorted(quantities, reverse=True)
+    from exports.dispatch import PEOPLE_FIRST
+    keys = [(PEOPLE_FIRST.get(s.unit, 2), -s.quantity) for s in ranked]
+    assert keys == sorted(keys)  # people, then cases, then the rest; largest first within each
     assert all(s.tier == "critical" for s in ranked) and len(ranked) == 4
     leader = build_dispatch(full_instance, full_plan, lang)[0]
     solve, kpis, short = (t.frame for t in leader.tables)
