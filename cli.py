@@ -26,8 +26,17 @@ def _fail_input(problems: list[str]) -> None:
 
 
 def _load(path: str):
+    return _read(load_instance, path)
+
+
+def _load_plan(path: str):
+    return _read(load_plan, path)
+
+
+def _read(reader, path: str):
+    """Read an input file, or exit 2 with its problems as `path: message` lines."""
     try:
-        return load_instance(Path(path))
+        return reader(Path(path))
     except InputError as e:
         _fail_input([p if p.startswith(str(path)) else f"{path}: {p}" for p in e.problems])
 
@@ -153,10 +162,7 @@ def verify(file: str, plan_file: str) -> None:
     from optimizer.validate import verify as check
 
     inst = _load(file)
-    try:
-        plan = load_plan(Path(plan_file))
-    except InputError as e:
-        _fail_input([f"{plan_file}: {p}" for p in e.problems])
+    plan = _load_plan(plan_file)
     violations = check(inst, plan)
     for v in violations:
         click.echo(str(v))
@@ -176,10 +182,7 @@ def report(file: str, plan_file: str, output: str, lang: str) -> None:
     from report import plan_problems, write_report
 
     inst = _load(file)
-    try:
-        plan = load_plan(Path(plan_file))
-    except InputError as e:
-        _fail_input([p if p.startswith(str(plan_file)) else f"{plan_file}: {p}" for p in e.problems])
+    plan = _load_plan(plan_file)
     errors, warns = plan_problems(inst, plan)
     if errors:
         _fail_input([f"{plan_file}: {p}" for p in errors])
@@ -204,10 +207,7 @@ def dispatch(file: str, plan_file: str, output: str, lang: str) -> None:
     from exports.dispatch import write_dispatch
 
     inst = _load(file)
-    try:
-        plan = load_plan(Path(plan_file))
-    except InputError as e:
-        _fail_input([p if p.startswith(str(plan_file)) else f"{plan_file}: {p}" for p in e.problems])
+    plan = _load_plan(plan_file)
     if plan.instance != inst.name or plan.plan_date != inst.plan_date.isoformat():
         _fail_input([f"{plan_file}: plan of {plan.instance} ({plan.plan_date}), not of {inst.name} ({inst.plan_date})"])
     try:
