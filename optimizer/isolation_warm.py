@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from optimizer.cpsat_mip import integral_bound, lp_solve, objective_of, proto_of
+from optimizer.hints import hint_all, hint_by_name
 
 if TYPE_CHECKING:
     from optimizer.context import BuildContext
@@ -119,7 +120,7 @@ def solve_in_stages(ctx: "BuildContext", sub: "BuildContext", v: "IsolationVars"
             break
         best = solver
         model.add(objective <= round(solver.objective_value))
-        _hint(model, solver.response_proto.solution)
+        hint_all(model, solver.response_proto.solution)
     return best
 
 
@@ -157,24 +158,17 @@ def plan_alone(ctx: "BuildContext") -> Alone | None:
     fixed = 0
     if lp is not None:
         fixed = fix_to_lp(sub.model, sv, lp[0])
-        _hint(sub.model, lp[0])
+        hint_all(sub.model, lp[0])
     solver = solve_in_stages(ctx, sub, sv)
     if solver is None and fixed:
         sub.model = whole
         if lp is not None:
-            _hint(whole, lp[0])
+            hint_all(whole, lp[0])
         solver = solve_in_stages(ctx, sub, sv)
     log.info("isolation warm start: LPs %.1f s (critical bound %s), neighbourhood (%d of %d room pairs "
              "fixed) %s in %.1f s", t1 - t0, bound, fixed, len(sv.rooms),
              "solved" if solver else "without a plan", time.perf_counter() - t1)
     return Alone(sub, sv, solver, bound) if solver is not None else None
-
-
-def _hint(model: cp_model.CpModel, x) -> None:
-    model.clear_hints()
-    hint = model.proto.solution_hint
-    hint.vars.extend(range(len(x)))
-    hint.values.extend(int(round(t)) for t in x)
 
 
 def warm_start(ctx: "BuildContext", v: "IsolationVars") -> None:
@@ -193,19 +187,7 @@ def warm_start(ctx: "BuildContext", v: "IsolationVars") -> None:
         # relaxation allows (other modules only take pool people away); with the critical total
         # one variable, CP-SAT's tier bound starts here instead of waiting for its own LP
         ctx.model.add(v.critical >= alone.critical_bound)
-    solution = solver.response_proto.solution
-    index = {var.name: i for i, var in enumerate(ctx.model.proto.variables)}
-    hinted = set(ctx.model.proto.solution_hint.vars)
-    hint = ctx.model.proto.solution_hint
-    values = {}
-    for i, var in enumerate(sub.model.proto.variables):
-        if not var.name or var.name.startswith("staff["):
-            continue  # unnamed, or the pool's counters: numbered differently in the shared model
-        values[var.name] = solution[i]
-        j = index.get(var.name)
-        if j is not None and j not in hinted:
-            hint.vars.append(j)
-            hint.values.append(solution[i])
+    hint_by_name(ctx.model, sub.model, solver.response_proto.solution)
     if v.staff is None:
         return
     # the very people the short solve placed (a greedy take of the same counts can strand a

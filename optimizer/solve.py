@@ -23,6 +23,7 @@ from models.instance import Instance
 from models.io import instance_hash
 from models.plan import Plan, SolveMeta
 from optimizer.context import TIERS, BuildContext
+from optimizer.hints import hint_all
 from optimizer.kpis import plan_kpis
 from optimizer.modules import MODULES
 
@@ -111,15 +112,6 @@ def _repeatable(solver: cp_model.CpSolver, code: int) -> bool:
     """Whether this tier's result would repeat: proven, or stopped by its work budget."""
     p = solver.parameters
     return code in (cp_model.OPTIMAL, cp_model.INFEASIBLE) or solver.deterministic_time >= p.max_deterministic_time - 1e-3
-
-
-def _hint_from(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
-    """Warm-start the next tier from this solution (every variable)."""
-    model.clear_hints()
-    values = solver.response_proto.solution
-    hint = model.proto.solution_hint
-    hint.vars.extend(range(len(values)))
-    hint.values.extend(values)
 
 
 def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -> cp_model.CpSolver | None:
@@ -226,7 +218,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         if name == "FEASIBLE":
             status = "FEASIBLE"
         ctx.model.add(objective <= round(s.objective_value))  # lock this tier for the ones below
-        _hint_from(ctx.model, s)
+        hint_all(ctx.model, s.response_proto.solution)
         solver = s
     wall = time.perf_counter() - t0
     if solver is None:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
+from optimizer.hints import hint_all, hint_by_name
+
 if TYPE_CHECKING:
     from optimizer.context import BuildContext
     from optimizer.supply import SupplyVars
@@ -45,7 +47,7 @@ def solve_alone(ctx: "BuildContext", v: "SupplyVars") -> bool:
         sub.model.add(n <= ledger.available(v.blocks[key]))
     values = _mip_values(ctx, sub)
     if values is not None:
-        _hint_by_name(ctx, sub, values)
+        hint_by_name(ctx.model, sub.model, values)
         for key, n in sv.workers.items():  # within what the ledger had (the cap above)
             ledger.take(v.blocks[key], values[n.index])
         return True
@@ -65,34 +67,13 @@ def solve_alone(ctx: "BuildContext", v: "SupplyVars") -> bool:
             break
         solver = s
         sub.model.add(objective <= round(s.objective_value))
-        _rehint(sub.model, s)
+        hint_all(sub.model, s.response_proto.solution)
     if solver is None:
         return False
-    _hint_by_name(ctx, sub, list(solver.response_proto.solution))
+    hint_by_name(ctx.model, sub.model, solver.response_proto.solution)
     for key, n in sv.workers.items():  # within what the ledger had (the cap above)
         ledger.take(v.blocks[key], solver.value(n))
     return True
-
-
-def _rehint(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
-    model.clear_hints()
-    values = solver.response_proto.solution
-    model.proto.solution_hint.vars.extend(range(len(values)))
-    model.proto.solution_hint.values.extend(values)
-
-
-def _hint_by_name(ctx: "BuildContext", sub: "BuildContext", values: list[int]) -> None:
-    """Hint the shared model's variables from the module's own model, matched by name."""
-    index = {var.name: i for i, var in enumerate(ctx.model.proto.variables)}
-    hinted = set(ctx.model.proto.solution_hint.vars)
-    hint = ctx.model.proto.solution_hint
-    for i, var in enumerate(sub.model.proto.variables):
-        if not var.name or var.name.startswith("staff["):
-            continue  # unnamed, or the pool's counters: numbered differently in the shared model
-        j = index.get(var.name)
-        if j is not None and j not in hinted:
-            hint.vars.append(j)
-            hint.values.append(values[i])
 
 
 def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[int] | None:
