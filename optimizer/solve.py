@@ -134,12 +134,16 @@ def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -
     return solver
 
 
-def solve(instance: Instance, config: SolveConfig | None = None, started: float | None = None) -> SolveResult:
+def solve(instance: Instance, config: SolveConfig | None = None, started: float | None = None,
+          tiers: tuple[str, ...] | None = None) -> SolveResult:
     """Build every module into one model and solve its priority tiers in order.
 
     `started` (a `time.perf_counter()` value) is when the job began, if before this call
-    (the CLI reads the instance first): the time limit counts from then."""
+    (the CLI reads the instance first): the time limit counts from then. `tiers`: solve only
+    these tiers (in their usual order; `("critical",)` for the counterfactual re-solves of
+    optimizer/explain.py); None solves them all."""
     config = config or SolveConfig()
+    wanted = tiers  # (the name is reused for the tiers' results below)
     t0 = time.perf_counter() if started is None else started
     ctx = BuildContext.new(instance, config.seed, warm_seconds=max(1.0, 0.05 * config.time_limit_s))
     built = [(section, module, module.build(ctx)) for section, module in MODULES]
@@ -165,7 +169,8 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
              len(ctx.model.proto.variables), len(ctx.model.proto.constraints))
 
     tiers: list[TierResult] = []
-    active = [t for t in TIERS if any(not isinstance(e, int) for e in ctx.terms[t].values())]
+    active = [t for t in TIERS if any(not isinstance(e, int) for e in ctx.terms[t].values())
+              and (wanted is None or t in wanted)]
     fallback = _warm_start_plan(ctx, config, active[0] if active else None)
     solver = None
     status = "OPTIMAL"
