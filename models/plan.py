@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from models.common import Count, Id, Strict
+from models.plan_explain import Bottleneck
 from models.plan_isolation import IsolationSection
 from models.plan_roads import RoadSection
 from models.plan_supply import SupplySection
@@ -87,6 +88,29 @@ class Shortage(Strict):
     quantity: float = Field(description="How much is short, in `unit`")
     unit: str
     binding_resource: str = Field(description="The resource that ran out or the rule that blocks it")
+    counterfactual: str | None = Field(
+        default=None, description="`fangkong explain`: the smallest relief of the binding resource and what a "
+                                  "re-solve with it showed (docs/explain.md); None: not explained")
+
+
+class Change(Strict):
+    """One decision that differs from the baseline plan (`solve --baseline`), and why."""
+
+    stakeholder: Literal["township", "tracing_team", "isolation_site", "vehicle"] = Field(
+        description="Whom the change concerns: a township, the team of a case, an isolation site, a vehicle")
+    stakeholder_id: Id = Field(description="Township, case, isolation site or vehicle id")
+    module: Module
+    decision: str = Field(description="Decision code (models/choices.py), e.g. case|C9|police")
+    what: str = Field(description="The decision in the planner's words")
+    old: str = Field(description="The baseline's choice; empty: nothing (not traced, not served, none)")
+    new: str = Field(description="This plan's choice; empty: nothing")
+    reason: Literal["new_case", "new_cohort", "new_need", "fixes_shortage", "now_short", "makes_way", "routes",
+                    "cheaper"] = Field(
+        description="new_case/new_cohort/new_need: a need the baseline did not have; fixes_shortage: the baseline "
+                    "left it short; now_short: no longer possible (see shortages); makes_way: its resource went to "
+                    "a new need; routes: the shipments changed; cheaper: no need found, only the cost or an "
+                    "equal-priority tie moved it")
+    reason_detail: str = Field(default="", description="The need or shortage behind the reason (ids)")
 
 
 class SolveMeta(Strict):
@@ -120,4 +144,8 @@ class Plan(Strict):
     roster: list[RosterEntry] = []
     shortages: list[Shortage] = []
     kpis: dict[str, float] = {}
+    changes: list[Change] = Field(default=[], description="Decisions changed from the baseline plan "
+                                                          "(solve --baseline); empty without one")
     meta: SolveMeta
+    bottlenecks: list[Bottleneck] = Field(
+        default=[], description="`fangkong explain`: resources ranked by what one more unit buys (docs/explain.md)")

@@ -1,7 +1,7 @@
 """Solution hints: the whole model from one solution, or a shared model from a module's own.
 
 Warm starts and the lexicographic tiers pass solutions along as CP-SAT hints; these are the
-two ways they do it.
+ways they do it, and the way a published plan's choices (a baseline, pins) override them.
 """
 
 from __future__ import annotations
@@ -34,3 +34,19 @@ def hint_by_name(model: cp_model.CpModel, own: cp_model.CpModel, values: Sequenc
         if j is not None and j not in hinted:
             hint.vars.append(j)
             hint.values.append(values[i])
+
+
+def override_hints(model: cp_model.CpModel, pairs: Sequence[tuple[cp_model.IntVar, int]]) -> None:
+    """Hint these variables with these values over what is hinted already (CP-SAT refuses a
+    variable hinted twice): a published plan's choices win over the warm starts' greedy ones,
+    which still hint everything else."""
+    hint = model.proto.solution_hint
+    at = {var: k for k, var in enumerate(hint.vars)}
+    for var, value in pairs:
+        k = at.get(var.index)
+        if k is None:
+            at[var.index] = len(hint.vars)
+            hint.vars.append(var.index)
+            hint.values.append(int(value))
+        else:
+            hint.values[k] = int(value)

@@ -23,9 +23,11 @@ from models.instance import Instance
 from models.io import instance_hash
 from models.plan import Plan, SolveMeta
 from optimizer.context import TIERS, BuildContext
+from optimizer.continuity import add_continuity, hint_decisions, plan_changes, smallest_budget
 from optimizer.hints import hint_all
 from optimizer.kpis import plan_kpis
 from optimizer.modules import MODULES
+from optimizer.pins import add_pins, conflict_lines
 
 log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
@@ -66,6 +68,7 @@ class SolveResult:
     workers: int
     config: SolveConfig
     tiers: list[TierResult] = field(default_factory=list)
+    diagnosis: list[str] = field(default_factory=list)  # why there is no plan, in the planner's words
 
     def summary(self) -> str:
         lines = [f"status {self.status}  gap {_pct(self.gap)}  {self.wall_seconds:.1f} s  "
@@ -135,13 +138,18 @@ def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -
 
 
 def solve(instance: Instance, config: SolveConfig | None = None, started: float | None = None,
-          tiers: tuple[str, ...] | None = None) -> SolveResult:
+          tiers: tuple[str, ...] | None = None, *, baseline: Plan | None = None, max_changes: int | None = None,
+          pins: list | None = None) -> SolveResult:
     """Build every module into one model and solve its priority tiers in order.
 
     `started` (a `time.perf_counter()` value) is when the job began, if before this call
     (the CLI reads the instance first): the time limit counts from then. `tiers`: solve only
     these tiers (in their usual order; `("critical",)` for the counterfactual re-solves of
-    optimizer/explain.py); None solves them all."""
+    optimizer/explain.py); None solves them all. `baseline`: the published plan to change little
+    from (the stability tier counts changed decisions; `max_changes` caps them, a hard row), also
+    the warm start's hint; `pins` (models.choices.Pin, a workbook's pinned rows): decisions kept as
+    hard rules, named in `diagnosis` when they make the plan impossible (optimizer.continuity,
+    optimizer.pins). Raises models.io.InputError for a pin the instance cannot express."""
     config = config or SolveConfig()
     wanted = tiers  # (the name is reused for the tiers' results below)
     t0 = time.perf_counter() if started is None else started
@@ -156,6 +164,14 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             module.warm_start(ctx, mvars)
     ctx.pool.ledger().add_hints()
     ctx.add_term("cost", "staff.hours", ctx.pool.staff_hours_cost())
+    # a published plan's choices, then the pins, override the warm starts' hints where they speak
+    continuity = add_continuity(ctx, built, baseline, max_changes) if baseline is not None else None
+    pinset = add_pins(ctx, built, pins) if pins else None
+    for given in (continuity, pinset):
+        if given is not None:
+            hint_decisions(ctx.model, given.decisions)
+    if pinset is not None:
+        pinset.fix(True)
     # Reading the plan out includes the delivery routes (a second stage, PyVRP): hold its
     # time back from the tiers so the whole solve keeps to the limit.
     routing = any(name == "supply" and mvars is not None for name, _, mvars in built)
@@ -227,7 +243,9 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         solver = s
     wall = time.perf_counter() - t0
     if solver is None:
-        return SolveResult(status, None, {}, None, None, wall, config.seed, config.workers, config, tiers)
+        diagnosis = _why_impossible(ctx, config, status, continuity, pinset)
+        return SolveResult(status, None, {}, None, None, time.perf_counter() - t0, config.seed, config.workers,
+                           config, tiers, diagnosis)
 
     terms = {name: float(solver.value(e)) if not isinstance(e, int) else float(e)
              for tier in TIERS for name, e in sorted(ctx.terms[tier].items())}
@@ -253,7 +271,30 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     plan = Plan(instance=instance.name, plan_date=instance.plan_date.isoformat(), roster=roster,
                 shortages=shortages, meta=meta, **sections)
     plan.kpis = plan_kpis(instance, plan)
+    if continuity is not None:
+        plan.changes = plan_changes(instance, baseline, plan, continuity.decisions)
     return SolveResult(status, plan, terms, last.bound, last.gap, wall, config.seed, config.workers, config, tiers)
+
+
+def _why_impossible(ctx: BuildContext, config: SolveConfig, status: str, continuity, pinset) -> list[str]:
+    """Name the pins that conflict, or the change budget that is too small (only when the model is
+    proven impossible; a time-out proves nothing)."""
+    if status != "INFEASIBLE":
+        return []
+    seconds = max(5.0, 0.25 * config.time_limit_s)
+    if pinset is not None:
+        lines = conflict_lines(ctx, pinset, seconds, config.seed)
+        if lines:
+            return lines
+    if continuity is not None and continuity.budget is not None:
+        fewest, proven = smallest_budget(ctx, continuity, seconds, config.seed)
+        if fewest is not None:
+            return [f"--max-changes {continuity.budget} is too small: no plan keeps that many decisions of the "
+                    f"baseline; the fewest changes any plan needs is {fewest}" if proven else
+                    f"--max-changes {continuity.budget} is too small: no plan keeps that many decisions of the "
+                    f"baseline; a plan with {fewest} changes exists (fewer may do)"]
+        return [f"--max-changes {continuity.budget}: no plan exists even without the change budget"]
+    return []
 
 
 def _versions() -> dict[str, str]:

@@ -1,0 +1,205 @@
+"""Re-plans that change little from the published plan (`solve --baseline`, DOMAIN.md "Priorities" 5).
+
+The stability tier counts changed decisions (optimizer.decisions): one per case whose
+epidemiologist or police officer changes, per team start moved, per grid served by another
+site, per sampling site opened or closed, per shift whose desk count changes, per township →
+lab tube flow changed, per arrival group whose people at a site change, per reserve activated
+or not, per arc and day whose status changes, per shipment (source × township × commodity ×
+day) whose quantity changes. It is the last tier, so it only chooses among plans equal in
+every higher tier; `--max-changes K` is a hard row (changes ≤ K) on top of it, which wins over
+soft shortages: a new case with K = 0 stays untraced and is reported as a shortage.
+
+The baseline is a hint (its choices override the warm starts' for the variables that realise
+them), never a fixed value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ortools.sat.python import cp_model
+
+from models.choices import covered_dates, plan_choices
+from models.instance import Instance
+from models.plan import Change, Plan
+from optimizer.context import BuildContext
+from optimizer.decisions import Decision, decisions
+from optimizer.hints import override_hints
+
+NOTHING = ("", 0, "0")
+
+
+def baseline_problems(instance: Instance, baseline: Plan) -> list[str]:
+    """Why a plan cannot be this instance's baseline: another instance, or a date after this one's
+    or older than the horizon (its decisions would all be over)."""
+    if baseline.instance != instance.name:
+        return [f"the baseline is a plan of instance {baseline.instance!r}, not {instance.name!r}"]
+    try:
+        when = date.fromisoformat(baseline.plan_date)
+    except ValueError:
+        return [f"plan_date {baseline.plan_date!r} is not a date"]
+    days = (instance.plan_date - when).days
+    horizon = max(instance.policy.isolation.horizon_days, instance.policy.roads.horizon_days)
+    if days < 0:
+        return [f"the baseline is dated {when}, after this plan's date {instance.plan_date}"]
+    if days >= horizon:
+        return [f"the baseline is dated {when}, {days} days before {instance.plan_date}: older than the "
+                f"{horizon}-day horizon, none of its decisions still stands"]
+    return []
+
+
+@dataclass
+class Continuity:
+    baseline: Plan
+    decisions: list[Decision]
+    changed: list  # an indicator per decision (a Boolean expression or a constant)
+    budget: int | None = None
+    budget_row: int | None = None  # the budget's constraint index, to relax it when diagnosing
+
+    def count(self) -> cp_model.LinearExprT:
+        return sum(self.changed)
+
+
+def add_continuity(ctx: BuildContext, built: list, baseline: Plan, max_changes: int | None) -> Continuity:
+    """The stability tier's terms (changes per module) and the change budget, if any."""
+    ds = decisions(ctx, built, plan_choices(baseline), every=True, dates=covered_dates(baseline))
+    changed = [d.changed(ctx.model) for d in ds]
+    by_module: dict[str, list] = {}
+    for d, c in zip(ds, changed):
+        by_module.setdefault(d.module, []).append(c)
+    for module, cs in sorted(by_module.items()):
+        ctx.add_term("stability", f"{module}.changes", sum(cs))
+    cont = Continuity(baseline, ds, changed, max_changes)
+    if max_changes is not None:
+        cont.budget_row = len(ctx.model.proto.constraints)
+        ctx.model.add(cont.count() <= max_changes)
+    return cont
+
+
+def hint_decisions(model: cp_model.CpModel, ds: list[Decision]) -> None:
+    """Hint the variables that realise these decisions, over whatever the warm starts hinted."""
+    override_hints(model, [(x, val) for d in ds for x, val in d.hints])
+
+
+def smallest_budget(ctx: BuildContext, cont: Continuity, seconds: float, seed: int) -> tuple[int | None, bool]:
+    """With the budget lifted, the fewest changes any plan needs: (K, proven). (None, False) when no
+    plan exists even without the budget, or none was found in time."""
+    if cont.budget_row is None:
+        return None, False
+    domain = ctx.model.proto.constraints[cont.budget_row].linear.domain
+    kept = domain[len(domain) - 1]
+    domain[len(domain) - 1] = len(cont.changed)
+    try:
+        ctx.model.minimize(cont.count())
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(1.0, seconds)
+        solver.parameters.num_workers = 2
+        solver.parameters.random_seed = seed
+        code = solver.solve(ctx.model)
+    finally:
+        domain[len(domain) - 1] = kept
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, False
+    return int(round(solver.objective_value)), code == cp_model.OPTIMAL
+
+
+def _nothing(value) -> bool:
+    return value in NOTHING
+
+
+def plan_changes(instance: Instance, baseline: Plan, plan: Plan, ds: list[Decision]) -> list[Change]:
+    """The decisions this plan changed from the baseline, each with the need that forced it as far
+    as the two plans show it (see `Change.reason`); then each vehicle whose stops changed."""
+    old_ch, new_ch = plan_choices(baseline), plan_choices(plan)
+    needs = _new_needs(instance, baseline)
+    old_short = {s.entity for s in baseline.shortages if s.entity}
+    new_short = {s.entity: s.binding_resource for s in plan.shortages if s.entity}
+    rows: list[tuple[Decision, str, str]] = []
+    for d in ds:
+        old, new = d.read(old_ch), d.read(new_ch)
+        if str(old) != str(new):
+            rows.append((d, str(old), str(new)))
+    # resources (people, sites) the new needs took: a change that freed one made way for them
+    taken: dict[str, str] = {}
+    for d, old, new in rows:
+        need = _need_of(d, needs)
+        if need and not _nothing(new):
+            taken.setdefault(new, need)
+            if d.key[0] == "cohorts":
+                taken.setdefault(d.key[2], need)
+    out = []
+    for d, old, new in rows:
+        reason, detail = _reason(d, old, new, needs, old_short, new_short, taken)
+        out.append(Change(stakeholder=d.stakeholder[0], stakeholder_id=d.stakeholder[1], module=d.module,
+                          decision="|".join(d.key), what=d.label, old="" if _nothing(old) else old,
+                          new="" if _nothing(new) else new, reason=reason, reason_detail=detail))
+    return out + vehicle_changes(baseline, plan, out)
+
+
+def _new_needs(instance: Instance, baseline: Plan) -> dict[str, set[str]]:
+    """Entities of this instance the baseline never saw: cases, cohorts, grids to sample."""
+    return {
+        "case": {c.id for c in instance.cases} - {a.case for a in baseline.tracing.assignments},
+        "cohort": {c.id for c in instance.cohorts} - {p.cohort for p in baseline.isolation.placements}
+        - {s.entity for s in baseline.shortages if s.entity},
+        "grid": {g.id for g in instance.grids} - {a.grid for a in baseline.sampling.grids},
+    }
+
+
+def _entities(d: Decision) -> list[str]:
+    kind = d.key[0]
+    if kind in ("case", "start", "grid"):
+        return [d.key[1]]
+    if kind == "cohorts":
+        return d.key[1].split("+")
+    return []
+
+
+def _need_of(d: Decision, needs: dict[str, set[str]]) -> str:
+    kind = {"case": "case", "start": "case", "grid": "grid", "cohorts": "cohort"}.get(d.key[0])
+    if kind is None:
+        return ""
+    new = [e for e in _entities(d) if e in needs[kind]]
+    return ",".join(new)
+
+
+def _reason(d: Decision, old: str, new: str, needs, old_short: set, new_short: dict, taken: dict
+            ) -> tuple[str, str]:
+    need = _need_of(d, needs)
+    if need:
+        return {"case": "new_case", "start": "new_case", "cohorts": "new_cohort"}.get(d.key[0], "new_need"), need
+    ents = _entities(d)
+    if _nothing(old) and any(e in old_short for e in ents):
+        return "fixes_shortage", ",".join(e for e in ents if e in old_short)
+    if _nothing(new) and any(e in new_short for e in ents):
+        return "now_short", next(new_short[e] for e in ents if e in new_short)
+    for resource in (old, d.key[2] if d.key[0] == "cohorts" else ""):
+        if resource and resource in taken:
+            return "makes_way", taken[resource]
+    return "cheaper", ""
+
+
+def vehicle_changes(baseline: Plan, plan: Plan, changes: list[Change]) -> list[Change]:
+    """Vehicles whose stops on a date differ (routes are a second stage, not a counted decision)."""
+    from models.choices import day_date
+
+    def stops(p: Plan) -> dict[tuple[str, str], str]:
+        out: dict[tuple[str, str], list[str]] = {}
+        for r in p.supply.routes:
+            out.setdefault((r.vehicle, day_date(p.plan_date, r.day)), []).extend(s.destination for s in r.stops)
+        return {k: "→".join(v) for k, v in out.items()}
+
+    old, new = stops(baseline), stops(plan)
+    days = {day_date(plan.plan_date, r.day) for r in plan.supply.routes}
+    shipped = any(c.module == "supply" for c in changes)
+    out = []
+    for key in sorted(set(old) | set(new)):
+        if key[1] not in days and key not in new:
+            continue  # a day this plan does not route
+        if old.get(key, "") != new.get(key, ""):
+            out.append(Change(stakeholder="vehicle", stakeholder_id=key[0], module="supply",
+                              decision=f"route|{key[0]}|{key[1]}", what=f"route of {key[0]} on {key[1]}",
+                              old=old.get(key, ""), new=new.get(key, ""),
+                              reason="routes" if shipped else "cheaper"))
+    return out
