@@ -121,6 +121,11 @@ def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xl
     click.echo(result.summary(), err=True)
     if result.plan is None:
         click.echo(f"no plan: {result.status}", err=True)
+        if result.status == "INFEASIBLE":  # proven, never a time-out: say which hard rules conflict
+            from optimizer.diagnose import diagnose
+
+            for line in diagnose(inst, result.config).lines():
+                click.echo(line, err=True)
         sys.exit(EXIT_NO_PLAN)
     try:
         save(result.plan, Path(output), protect=(Path(file),))
