@@ -4,6 +4,7 @@ objective terms by priority tier and name."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -16,6 +17,20 @@ TIERS = ("critical", "routine", "cost", "stability")
 
 
 @dataclass
+class RuleGroup:
+    """Hard rules switched on and off together when diagnosing an impossible instance: a name in
+    domain words (`isolation.rooms site S03 day 0`) and the data rows they involve."""
+
+    name: str
+    rows: list[str]
+    literal: cp_model.IntVar
+
+
+Describe = Callable[[], tuple[str, list[str]]]
+"""Called only when diagnosing: (group name, data rows), so a normal solve formats nothing."""
+
+
+@dataclass
 class BuildContext:
     instance: Instance
     model: cp_model.CpModel
@@ -25,12 +40,44 @@ class BuildContext:
     warm_seconds: float = 5.0  # wall-clock cap of such a short solve
     routing_budget_s: float = 20.0  # wall seconds the supply module's routing stage may take
     sections: dict = field(default_factory=dict)  # plan sections read so far, in module order (supply reads roads)
+    diagnosing: bool = False  # rebuild for optimizer.diagnose: hard rules by group under enforcement literals
+    groups: dict[str, RuleGroup] = field(default_factory=dict)  # filled only when diagnosing
 
     @classmethod
-    def new(cls, instance: Instance, seed: int = 0, warm_seconds: float = 5.0) -> "BuildContext":
+    def new(cls, instance: Instance, seed: int = 0, warm_seconds: float = 5.0,
+            diagnosing: bool = False) -> "BuildContext":
         model = cp_model.CpModel()
         model.name = instance.name
-        return cls(instance, model, StaffPool(instance, model), seed=seed, warm_seconds=warm_seconds)
+        ctx = cls(instance, model, StaffPool(instance, model), seed=seed, warm_seconds=warm_seconds,
+                  diagnosing=diagnosing)
+        if diagnosing:
+            ctx.pool.enforce = ctx.enforce  # the pool's own rules (cover, one block a day) by group too
+        return ctx
+
+    def guard(self, describe: Describe) -> cp_model.IntVar | None:
+        """The enforcement literal of a named group of hard rules when diagnosing (one literal per
+        name, the rows of every call gathered); None in a normal solve, so the production model
+        is exactly the unguarded one and no slower."""
+        if not self.diagnosing:
+            return None
+        name, rows = describe()
+        group = self.groups.get(name)
+        if group is None:
+            group = self.groups[name] = RuleGroup(name, [], self.model.new_bool_var(f"guard[{name}]"))
+        group.rows.extend(r for r in rows if r not in group.rows)
+        return group.literal
+
+    def enforce(self, constraint: cp_model.Constraint, describe: Describe) -> cp_model.Constraint:
+        """`constraint` under its group's literal when diagnosing; untouched otherwise."""
+        literal = self.guard(describe)
+        if literal is not None:
+            constraint.only_enforce_if(literal)
+        return constraint
+
+    def where(self, entities: str, item_id: str) -> str:
+        """An entity's place in the instance file (`isolation_sites[2]`), for diagnosis rows."""
+        k = next((k for k, item in enumerate(getattr(self.instance, entities)) if item.id == item_id), None)
+        return f"{entities}[{item_id if k is None else k}]"
 
     def add_term(self, tier: str, name: str, expr: cp_model.LinearExprT) -> None:
         """Register a named objective term (a penalty or a cost) in a priority tier."""

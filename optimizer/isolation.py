@@ -93,9 +93,11 @@ def make_groups(ctx: BuildContext, sites: list[IsolationSite]) -> list[Group]:
             reach[origin, category] = [s for s, site in enumerate(sites) if may_house(inst, origin, category, site)]
         for s in reach[origin, category]:
             room = min(left[s][g.held.start:g.held.stop])
-            if room > 0:
+            if room > 0 or ctx.diagnosing:
                 g.sites.append(s)
-                g.room[s] = min(room, g.rooms)
+                # diagnosing: no cap in the variables' domains, so that the room balance (a
+                # guarded rule group) is what names a site too full for a pinned placement
+                g.room[s] = g.rooms if ctx.diagnosing else min(room, g.rooms)
         groups.append(g)
     return groups
 
@@ -138,7 +140,9 @@ def add_cohort_housing(ctx: BuildContext, v: IsolationVars) -> None:
     rooms at most its people without a carer."""
     model = ctx.model
     for g, grp in enumerate(v.groups):
-        model.add(sum(v.rooms[g, s] for s in grp.sites) <= grp.rooms)
+        ctx.enforce(model.add(sum(v.rooms[g, s] for s in grp.sites) <= grp.rooms), lambda grp=grp: (
+            f"isolation.one_room_each {grp.name}",
+            [f"{ctx.where('cohorts', c.id)}.people = {c.people}, carers {c.carers}" for c in grp.cohorts]))
         if grp.carers:
             model.add(sum(v.pairs[g, s] for s in grp.sites) <= grp.carers)
             model.add(sum(v.rooms[g, s] - v.pairs[g, s] for s in grp.sites) <= grp.rooms - grp.carers)
@@ -174,9 +178,12 @@ def add_room_balance(ctx: BuildContext, v: IsolationVars) -> None:
         site = v.sites[s]
         placed = sum(x for xs in by_category.values() for x in xs)
         if always_open(site):
-            model.add(placed <= site.rooms - sum(occupants_on(site, d).values()))
+            ct = model.add(placed <= site.rooms - sum(occupants_on(site, d).values()))
         else:
-            model.add(placed <= usable_rooms(inst, site, d, True) * v.activated[s])
+            ct = model.add(placed <= usable_rooms(inst, site, d, True) * v.activated[s])
+        ctx.enforce(ct, lambda site=site, d=d: (f"isolation.rooms site {site.id} day {d}", [
+            f"{ctx.where('isolation_sites', site.id)}.rooms = {site.rooms}, usable {usable_rooms(inst, site, d, True)}"
+            f"{'' if always_open(site) else ' once activated'}, occupants {sum(occupants_on(site, d).values())}"]))
 
 
 def add_category_separation(ctx: BuildContext, v: IsolationVars) -> None:
@@ -200,9 +207,17 @@ def add_category_separation(ctx: BuildContext, v: IsolationVars) -> None:
     for a, b in no_mix_pairs(ctx.instance):
         for s, d in sorted(v.by_site_day):
             pa, pb = presence(s, a, d), presence(s, b, d)
+            describe = lambda s=s, d=d, a=a, b=b: (f"isolation.categories_apart site {v.sites[s].id} day {d} {a}/{b}", [
+                f"{ctx.where('isolation_sites', v.sites[s].id)}.occupants {a} {occupants_on(v.sites[s], d).get(a, 0)}, "
+                f"{b} {occupants_on(v.sites[s], d).get(b, 0)}"])
             if isinstance(pa, int) and isinstance(pb, int):
-                continue  # nothing to decide (occupants already mixed is the input's matter)
-            model.add(pa + pb <= 1)
+                # occupants already mixed (the input's matter): no one more of either category
+                # may join them that day (as `verify` checks), else nothing to decide
+                held = [x for c in (a, b) if pa and pb for x in v.by_site_day[s, d].get(c, [])]
+                if held:
+                    ctx.enforce(model.add(sum(held) == 0), describe)
+                continue
+            ctx.enforce(model.add(pa + pb <= 1), describe)
 
 
 def _add_terms(ctx: BuildContext, v: IsolationVars) -> None:

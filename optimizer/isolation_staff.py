@@ -151,7 +151,10 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
                     short = out.short[s, t, kind] = model.new_int_var(
                         0, need_occ[kind], f"staff_short[{site.id},{t},{kind}]")
                     cover.append(short)
-                model.add(sum(cover) == need)  # no spare shift either (see units above)
+                ctx.enforce(model.add(sum(cover) == need), lambda site=site, t=t, kind=kind, s=s: (  # no spare shift either
+                    f"isolation.site_staff site {site.id} shift {t} {kind}",
+                    [f"{ctx.where('isolation_sites', site.id)}: occupants {out.occupants0[s]}, "
+                     f"closed-loop crew {sum(len(c) for c in crews)}"]))
         for c, crew in enumerate(crews):
             if len(shifts_of[c]) > 1:
                 model.add(sum(shifts_of[c]) <= len(crew))  # one shift a day per person

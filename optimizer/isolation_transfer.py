@@ -57,7 +57,9 @@ def add_transfer_capacity(ctx: BuildContext, v) -> None:
             for u in used:
                 model.add_implication(u, run)
             flags.append(run)
-        model.add(sum(people[day]) + allowance * sum(flags) <= capacity)
+        ctx.enforce(model.add(sum(people[day]) + allowance * sum(flags) <= capacity), lambda day=day: (
+            f"isolation.transfer_seats day {day}",
+            [f"{ctx.where('vehicles', b.id)}: {b.seats} seats × {trips_per_day(inst, b)} trips" for b in buses(inst)]))
 
 
 def assign_buses(inst, placements: list[IsolationPlacement]) -> tuple[list[IsolationTransfer], dict]:

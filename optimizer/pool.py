@@ -139,6 +139,8 @@ class StaffPool:
         self._merged_home: list[str] = []
         self._use: dict[tuple[int, Block], cp_model.IntVar] = {}
         self._finalized = False
+        # BuildContext.new puts the rules below under rule-group literals when diagnosing
+        self.enforce = lambda constraint, describe: constraint
 
     @staticmethod
     def _make_groups(instance: Instance) -> list[StaffGroup]:
@@ -199,15 +201,20 @@ class StaffPool:
                 self._use[m, b] = v
                 supply[b].append(v)
         for b, count in self._requests:
-            self.model.add(cp_model.LinearExpr.sum(supply[b]) >= count)
+            self.enforce(self.model.add(cp_model.LinearExpr.sum(supply[b]) >= count), lambda b=b: (
+                f"staff.cover {b.module} {b.role} {b.township} day {b.day} {b.start_hour:g}-{b.end_hour:g}h",
+                [f"{self.eligible_supply(b)} people of the pool may take this block"]))
         by_day: dict[tuple[int, int], list] = defaultdict(list)
         for (m, b), v in self._use.items():
             by_day[m, b.day].append(v)
         for (pid, day), v in self._busy.items():
             by_day[static_to_merged[self._group_of[pid]], day].append(v)
-        for (m, _day), vs in sorted(by_day.items(), key=lambda kv: kv[0]):
+        for (m, day), vs in sorted(by_day.items(), key=lambda kv: kv[0]):
             if len(vs) > 1:  # a single counter is already bounded by its domain
-                self.model.add(cp_model.LinearExpr.sum(vs) <= len(self._merged[m]))
+                self.enforce(self.model.add(cp_model.LinearExpr.sum(vs) <= len(self._merged[m])), lambda m=m, day=day: (
+                    f"staff.one_block_a_day {self._merged_home[m]} group {m} day {day}",
+                    [f"staff {', '.join(p.id for p in self._merged[m][:5])}"
+                     f"{' …' if len(self._merged[m]) > 5 else ''} ({len(self._merged[m])} alike)"]))
 
     def merged_group_of(self, person_id: str) -> int | None:
         """Index of the counted group a person belongs to (after finalize), or None."""

@@ -110,7 +110,9 @@ def add_checkpoint_per_section(ctx: BuildContext, v: RoadVars) -> None:
     for (section, direction), arcs in sorted(groups.items()):
         if len(arcs) > 1:
             for d in v.days:
-                ctx.model.add(sum(v.checkpoint(a, d) for a in arcs) <= 1)
+                ctx.enforce(ctx.model.add(sum(v.checkpoint(a, d) for a in arcs) <= 1), lambda d=d, arcs=arcs: (
+                    f"roads.one_checkpoint_per_section {section} {direction} day {d}",
+                    [f"{ctx.where('road_arcs', a)} (section {section}, {direction})" for a in arcs]))
 
 
 def checkpoint_township(v: RoadVars, arc: str) -> str:

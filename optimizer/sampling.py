@@ -80,7 +80,8 @@ def build(ctx: BuildContext) -> SamplingVars | None:
     desks = []
     for j, s in enumerate(sites):
         d = model.new_int_var(0, s.max_desks, f"desks[{s.id}]")
-        model.add(d <= s.max_desks * fl.is_open(j))
+        ctx.enforce(model.add(d <= s.max_desks * fl.is_open(j)), lambda s=s: (
+            f"sampling.desks site {s.id}", [f"{ctx.where('sampling_sites', s.id)}.max_desks = {s.max_desks}"]))
         for t in range(len(shifts)):
             model.add(staffed[j, t] <= d)
         desks.append(d)
@@ -130,11 +131,15 @@ def _add_lab_capacity(ctx: BuildContext, grids, tubes, sites, walk, fl) -> dict:
         total = sum(parts)
         for lab in ok:
             flows[town, lab.id] = model.new_int_var(0, lab.daily_tube_capacity, f"tubes[{town},{lab.id}]")
-        model.add(sum(flows[town, lab.id] for lab in ok) == total)
+        ctx.enforce(model.add(sum(flows[town, lab.id] for lab in ok) == total), lambda town=town, ok=ok: (
+            f"sampling.tubes_to_labs {town}",
+            [f"labs with results in time ({strictest[town]} h): {', '.join(lab.id for lab in ok) or 'none'}"]))
     for lab in labs:
         into = [v for (t, lid), v in flows.items() if lid == lab.id]
         if into:
-            model.add(sum(into) <= lab.daily_tube_capacity)
+            ctx.enforce(model.add(sum(into) <= lab.daily_tube_capacity), lambda lab=lab: (
+                f"sampling.lab_capacity {lab.id}",
+                [f"{ctx.where('labs', lab.id)}.daily_tube_capacity = {lab.daily_tube_capacity}"]))
     return flows
 
 

@@ -117,7 +117,7 @@ def build(ctx: BuildContext) -> SupplyVars | None:
                 ub = min(stock[s, c], need)
                 ship[s, t, c, d] = model.new_int_var(0, ub, f"ship[{s},{t},{c},{d}]")
 
-    _add_stocks(model, ship, stock)
+    _add_stocks(model, ship, stock, ctx)
     share, arrival = _add_sharing(ctx, days, req, on_hand, target)
     short_c, short_r, cover = _add_balance(ctx, days, pairs, req, on_hand, target, ship, share, arrival)
     fleet_rows = _add_fleet(ctx, days, ship, rt, trucks)
@@ -127,14 +127,15 @@ def build(ctx: BuildContext) -> SupplyVars | None:
     return SupplyVars(days, ship, short_c, short_r, cover, share, arrival, workers, blocks, rt, fleet_rows)
 
 
-def _add_stocks(model, ship, stock) -> None:
+def _add_stocks(model, ship, stock, ctx) -> None:
     """Hard: a source ships no more of a commodity than it holds."""
     by: dict[tuple[str, str], list] = defaultdict(list)
     for (s, _t, c, _d), x in ship.items():
         by[s, c].append(x)
     for key, xs in by.items():
         if len(xs) > 1:
-            model.add(sum(xs) <= stock[key])
+            ctx.enforce(model.add(sum(xs) <= stock[key]), lambda key=key: (
+                f"supply.stock {key[0]} {key[1]}", [f"{ctx.where('sources', key[0])}.stock {key[1]} = {stock[key]}"]))
 
 
 def _add_sharing(ctx, days, req, on_hand, target):
@@ -222,8 +223,11 @@ def _add_fleet(ctx, days, ship, rt, trucks) -> dict:
                 continue  # every truck is cold and every good too: the first row says it all
             w = {c: math.ceil(coms[c].unit_weight_kg * 100 - 1e-9) for _, c, _ in chosen}
             kg_min, kg = _fleet_capacity(inst, fleet)
-            model.add(sum(rt[s, t] * w[c] * x for t, c, x in chosen) <= kg_min)
-            model.add(sum(w[c] * x for t, c, x in chosen) <= kg)
+            describe = lambda s=s, d=d, cold=cold, fleet=fleet: (
+                f"supply.fleet {s} day {d}{' cold chain' if cold else ''}",
+                [f"{ctx.where('vehicles', v.id)}: {v.capacity_kg} kg, {v.shift_hours} h" for v in fleet])
+            ctx.enforce(model.add(sum(rt[s, t] * w[c] * x for t, c, x in chosen) <= kg_min), describe)
+            ctx.enforce(model.add(sum(w[c] * x for t, c, x in chosen) <= kg), describe)
             rows[s, d, cold] = (chosen, w, kg_min, kg)
     return rows
 
@@ -251,8 +255,11 @@ def _add_last_mile(ctx, days, ship, share, arrival):
                       "supply")
             most = math.ceil(sum(c.unit_weight_kg * max(model.proto.variables[x.index].domain) for c, x in items) / sp.last_mile_kg_per_worker)
             n = model.new_int_var(0, max(0, min(most, ctx.pool.eligible_supply(b))), f"last_mile[{t.id},{d}]")
-            model.add(sum(math.ceil(c.unit_weight_kg * 100 - 1e-9) * x for c, x in items)
-                      <= n * sp.last_mile_kg_per_worker * 100)
+            ctx.enforce(model.add(sum(math.ceil(c.unit_weight_kg * 100 - 1e-9) * x for c, x in items)
+                                  <= n * sp.last_mile_kg_per_worker * 100), lambda t=t, d=d, b=b: (
+                f"supply.last_mile {t.id} day {d}",
+                [f"{ctx.pool.eligible_supply(b)} delivery staff of the pool within reach, "
+                 f"{sp.last_mile_kg_per_worker} kg each (policy.supply.last_mile_kg_per_worker)"]))
             ctx.pool.staff(b, n)
             workers[t.id, d], blocks[t.id, d] = n, b
     return workers, blocks
@@ -268,8 +275,10 @@ def _add_station_limits(ctx, days, ship) -> None:
         for d in days:
             xs = [(coms[c], x) for (s, tt, c, dd), x in ship.items() if tt == t and dd == d]
             if xs:
-                ctx.model.add(sum(math.ceil(c.unit_weight_kg * 100 - 1e-9) * x for c, x in xs)
-                              <= st.handover_kg_per_day * 100)
+                ctx.enforce(ctx.model.add(sum(math.ceil(c.unit_weight_kg * 100 - 1e-9) * x for c, x in xs)
+                                          <= st.handover_kg_per_day * 100), lambda st=st, d=d: (
+                    f"supply.transfer_station {st.id} day {d}",
+                    [f"{ctx.where('transfer_stations', st.id)}.handover_kg_per_day = {st.handover_kg_per_day}"]))
 
 
 def _add_objective(ctx, ship, short_c, short_r, cover, rt, trucks) -> None:

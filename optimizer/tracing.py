@@ -171,7 +171,9 @@ def _add_people(ctx: BuildContext, cases, work, start, cands: dict[str, list[Can
         busy = pool.person_busy(pid, 0)
         model.add(busy == sum(pv.base.values()))
         travel_both = sum(2 * pv.duty[t].travel * b for t, b in pv.base.items())
-        model.add(pv.span_end - pv.span_start + travel_both <= pv.person.hours_per_day * 60)
+        ctx.enforce(model.add(pv.span_end - pv.span_start + travel_both <= pv.person.hours_per_day * 60),
+                    lambda pv=pv: (f"tracing.duty_hours {pv.person.id}",
+                                   [f"{ctx.where('staff', pv.person.id)}.hours_per_day = {pv.person.hours_per_day}"]))
         model.add(pv.span_end >= pv.span_start)
     return people, _break_symmetry(ctx, people, work)
 

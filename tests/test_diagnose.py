@@ -1,0 +1,152 @@
+"""Diagnosis of impossible inputs (#8 item 2): rule groups, the smallest conflict, the CLI's exit 1.
+
+On validated input the rules alone always leave a plan (shortages are soft), so the conflicts
+here come from decisions fixed from outside: `pin_rooms` fixes a cohort's rooms at a site the
+way a pinned plan row will (#8 item 5), guarding itself with `ctx.guard` like the rule families.
+The county is tests/test_isolation.py's: hotel H1 (30 rooms, its closed-loop crew, one bus).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from models import Instance, SolveConfig
+from optimizer import isolation, solve
+from optimizer.context import BuildContext
+from optimizer.diagnose import diagnose
+from optimizer.modules import MODULES
+from optimizer.precheck import rule_conflicts
+from optimizer.validate import verify
+from tests.test_isolation import cohort, county  # noqa: F401  (fixture)
+
+CFG = SolveConfig(time_limit_s=10, workers=1, seed=1)
+
+
+def occupants(category: str, people: int, release_day: int) -> dict:
+    return {"category": category, "people": people, "release_day": release_day}
+
+
+def pin_rooms(cohort_index: int, site_id: str, rooms: int):
+    """A pinned placement: the cohort's arrival group takes `rooms` rooms at the site."""
+    def extra(ctx: BuildContext, built: dict) -> None:
+        v = built["isolation"]
+        c = ctx.instance.cohorts[cohort_index]
+        g = next(k for k, grp in enumerate(v.groups) if c in grp.cohorts)
+        s = next(k for k, site in enumerate(v.sites) if site.id == site_id)
+        lit = ctx.guard(lambda: (f"pin cohorts[{cohort_index}] at {site_id}",
+                                 [f"plan row: {c.id} → {site_id}, {rooms} rooms"]))
+        ct = ctx.model.add(v.rooms[g, s] >= rooms)
+        if lit is not None:
+            ct.only_enforce_if(lit)
+    return extra
+
+
+@pytest.fixture
+def full_hotel(county):  # noqa: F811
+    """H1 holds 20 close contacts until day 3; 15 more arrive on day 1 (10 rooms left)."""
+    county["isolation_sites"][0]["occupants"] = [occupants("close_contact", 20, 3)]
+    county["cohorts"] = [cohort("C1", 15, day=1)]
+    return county
+
+
+def test_a_normal_build_has_no_rule_groups(full_hotel):
+    ctx = BuildContext.new(Instance.model_validate(full_hotel))
+    for _, module in MODULES:
+        module.build(ctx)
+    ctx.pool.finalize()
+    assert ctx.guard(lambda: ("x", [])) is None and ctx.groups == {}
+    assert not any(c.enforcement_literal for c in ctx.model.proto.constraints)
+
+
+def test_pin_beyond_the_rooms_left_names_the_site_day_and_its_rows(full_hotel):
+    inst = Instance.model_validate(full_hotel)
+    d = diagnose(inst, CFG, extra=pin_rooms(0, "H1", 15))
+    assert d.verdict == "conflict" and d.minimal
+    names = [g.name for g in d.groups]
+    assert len(names) == 2 and "pin cohorts[0] at H1" in names
+    rooms = next(g for g in d.groups if g.name.startswith("isolation.rooms"))
+    assert rooms.name in ("isolation.rooms site H1 day 1", "isolation.rooms site H1 day 2")  # both full
+    assert rooms.rows == ["isolation_sites[0].rooms = 30, usable 30, occupants 20"]
+    text = "\n".join(d.lines())
+    assert "隔离点房间容量" in text and "锁定的决定" in text
+
+
+def test_pin_within_the_rooms_left_is_not_a_conflict(full_hotel):
+    inst = Instance.model_validate(full_hotel)
+    d = diagnose(inst, CFG, extra=pin_rooms(0, "H1", 10))
+    assert d.verdict == "undecided" and d.groups == []  # feasible: never reported as a conflict
+
+
+def test_pin_against_categories_kept_apart(county):  # noqa: F811
+    county["isolation_sites"][0]["occupants"] = [occupants("close_contact", 5, 4)]
+    county["cohorts"] = [cohort("C1", 3, day=1, category="inbound", origin="T1")]
+    d = diagnose(Instance.model_validate(county), CFG, extra=pin_rooms(0, "H1", 3))
+    assert d.verdict == "conflict"
+    names = sorted(g.name for g in d.groups)
+    assert names[0].startswith("isolation.categories_apart site H1 day ") and names[0].endswith(
+        "close_contact/inbound")
+    assert names[1] == "pin cohorts[0] at H1"
+
+
+def test_mixed_occupants_take_no_one_more_of_either_category(county):  # noqa: F811
+    """Hard: where close contacts and inbound travellers already share a site, no one more of
+    either joins them (the model used to skip the rule there, and `verify` flagged the plan)."""
+    county["isolation_sites"][0]["occupants"] = [occupants("close_contact", 5, 4), occupants("inbound", 5, 4)]
+    county["cohorts"] = [cohort("C1", 3, day=1)]
+    inst = Instance.model_validate(county)
+    result = solve(inst, CFG)
+    assert result.plan is not None
+    assert not [p for p in result.plan.isolation.placements if p.site == "H1" and p.admit_day < 4]
+    assert verify(inst, result.plan) == []
+    assert any("isolation.categories_apart site H1 day 0 close_contact/inbound" in w for w in rule_conflicts(inst))
+
+
+def test_validate_names_certain_conflicts_in_the_diagnosis_words(county, tmp_path):  # noqa: F811
+    county["isolation_sites"][0]["occupants"] = [occupants("close_contact", 60, 4), occupants("inbound", 5, 2)]
+    county["isolation_sites"][0]["rooms"] = 70
+    county["isolation_sites"][0]["allowed_categories"] = ["close_contact"]
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(county, ensure_ascii=False), encoding="utf-8")
+    out = CliRunner().invoke(cli.main, ["validate", str(path)])
+    assert out.exit_code == 0, out.output
+    assert ("isolation_sites[0].occupants: 不同类别人员不混住 (isolation.categories_apart site H1 day 0 "
+            "close_contact/inbound)") in out.output
+    assert "隔离点收治类别 (isolation.allowed_categories): H1 holds inbound occupants" in out.output
+    # 65 occupants need 2 units × 2 doctors a shift, 12 doctor-shifts; the crew has 6 doctors
+    assert "isolation.site_staff site H1): the 65 occupants need 12 doctor person-shifts on day 0; at most 6" \
+        in out.output
+
+
+def test_solve_exits_1_with_the_diagnosis_and_writes_no_plan(full_hotel, tmp_path, monkeypatch):
+    """The CLI path: the first tier is proven INFEASIBLE, the diagnosis goes to stderr, exit 1.
+
+    Until pins land (#8 item 5) the pin rides on the isolation module's build, in the solve and
+    in the diagnosis alike."""
+    pin = pin_rooms(0, "H1", 15)
+
+    class PinnedIsolation:
+        WARM_ORDER = isolation.WARM_ORDER
+        warm_start, extract = staticmethod(isolation.warm_start), staticmethod(isolation.extract)
+
+        @staticmethod
+        def build(ctx):
+            v = isolation.build(ctx)
+            pin(ctx, {"isolation": v})
+            return v
+
+    pinned = tuple((n, PinnedIsolation if m is isolation else m) for n, m in MODULES)
+    for where in ("optimizer.solve", "optimizer.diagnose"):  # the package's `solve` hides its module's name
+        monkeypatch.setattr(importlib.import_module(where), "MODULES", pinned)
+    path, plan = tmp_path / "in.json", tmp_path / "plan.json"
+    path.write_text(json.dumps(full_hotel, ensure_ascii=False), encoding="utf-8")
+    out = CliRunner().invoke(cli.main, ["solve", str(path), "-o", str(plan), "--time-limit", "10", "--workers", "1"])
+    assert out.exit_code == 1, out.output
+    assert "no plan: INFEASIBLE" in out.output
+    assert "these 2 hard rule groups cannot all hold" in out.output
+    assert "隔离点房间容量" in out.output and "isolation_sites[0].rooms = 30, usable 30, occupants 20" in out.output
+    assert not plan.exists()
