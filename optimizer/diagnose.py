@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from models.config import SolveConfig
 from models.instance import Instance
 from optimizer.conflicts import smallest_conflict
-from optimizer.context import BuildContext
+from optimizer.context import BuildContext, RuleGroup
 from optimizer.modules import MODULES
 
 GROUP_WORDS: dict[str, tuple[str, str]] = {
@@ -100,23 +100,27 @@ class Diagnosis:
 
 
 Extra = Callable[[BuildContext, dict], None]
-"""Adds decisions fixed from outside (pins) after the modules built: (ctx, section -> module
+"""Adds other decisions fixed from outside after the modules built: (ctx, section -> module
 vars). They guard themselves with `ctx.guard(lambda: ("pin …", rows))` like the rule families."""
 
 
-def diagnose(instance: Instance, config: SolveConfig | None = None, extra: Extra | None = None,
-             seconds: float | None = None) -> Diagnosis:
+def diagnose(instance: Instance, config: SolveConfig | None = None, pins: list | None = None,
+             extra: Extra | None = None, seconds: float | None = None) -> Diagnosis:
     """Rebuild the model with its hard rules by group and name the smallest set that conflicts.
 
-    `seconds` (default: the config's time limit) bounds the whole diagnosis."""
+    `pins` (models.choices.Pin, as `solve(pins=)` takes them): each pinned row is one more switch
+    (optimizer.pins), so a conflict names pinned rows and rule groups together. `seconds`
+    (default: the config's time limit) bounds the whole diagnosis."""
     config = config or SolveConfig()
     budget = config.time_limit_s if seconds is None else seconds
     t0 = time.perf_counter()
     ctx = BuildContext.new(instance, config.seed, diagnosing=True)
-    built = {name: module.build(ctx) for name, module in MODULES}
+    built = [(name, module, module.build(ctx)) for name, module in MODULES]
     ctx.pool.finalize()
+    if pins:
+        _add_pins(ctx, built, pins)
     if extra is not None:
-        extra(ctx, built)
+        extra(ctx, {name: mvars for name, _, mvars in built})
     switches = {name: g.literal for name, g in ctx.groups.items()}
     left = max(1.0, budget - (time.perf_counter() - t0))
     # the first solve gets half: the deletion tests together take at most as long again
@@ -128,3 +132,16 @@ def diagnose(instance: Instance, config: SolveConfig | None = None, extra: Extra
         return Diagnosis("ungrouped", seconds=spent, guarded=len(switches))
     groups = [ConflictGroup(n, list(ctx.groups[n].rows)) for n in conflict.names]
     return Diagnosis("conflict", groups, conflict.minimal, spent, len(switches))
+
+
+def _add_pins(ctx: BuildContext, built: list, pins: list) -> None:
+    """The pinned rows as rule groups `pin <where>`, with what they pin and the data they meet."""
+    from optimizer.pins import add_pins, describe, facts
+
+    pinset = add_pins(ctx, built, pins)
+    by_where = {p.where: p for p in pins}
+    for where, literal in pinset.switches.items():
+        pin = by_where[where]
+        name = f"pin {where}"
+        rows = ["pinned " + "; ".join(describe(ctx.instance, k, v) for k, v in pin.choices)] + facts(ctx.instance, pin)
+        ctx.groups[name] = RuleGroup(name, rows, literal)

@@ -150,3 +150,20 @@ def test_solve_exits_1_with_the_diagnosis_and_writes_no_plan(full_hotel, tmp_pat
     assert "these 2 hard rule groups cannot all hold" in out.output
     assert "隔离点房间容量" in out.output and "isolation_sites[0].rooms = 30, usable 30, occupants 20" in out.output
     assert not plan.exists()
+
+
+def test_real_pins_and_rule_groups_named_together(full_hotel):
+    """A pinned workbook row (optimizer.pins) that asks for more rooms than H1 has left: the
+    solve is proven impossible, and the diagnosis names the row with the rooms rule it meets."""
+    from models.choices import Pin
+
+    inst = Instance.model_validate(full_hotel)
+    pin = Pin("plan.xlsx!隔离安排!row 4", ((("cohort", "C1", "H1"), 15),))
+    assert solve(inst, CFG, pins=[pin]).status == "INFEASIBLE"
+    d = diagnose(inst, CFG, pins=[pin])
+    assert d.verdict == "conflict"
+    names = sorted(g.name for g in d.groups)
+    assert len(names) == 2 and names[0].startswith("isolation.rooms site H1 day ")
+    assert names[1] == "pin plan.xlsx!隔离安排!row 4"
+    assert d.groups[[g.name for g in d.groups].index(names[1])].rows[0] == \
+        "pinned cohort C1 (15 people) → site H1 on day 1"
