@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -107,20 +108,33 @@ def generate(network: str, townships: int | None, seed: int, output: str) -> Non
 @click.option("--xlsx", type=click.Path(dir_okay=False), help="Also write the dispatch workbook.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Workbook language.")
 @click.option("--report", "report_html", type=click.Path(dir_okay=False), help="Also write the offline HTML report (in --lang).")
+@click.option("--baseline", type=click.Path(dir_okay=False),
+              help="Published plan (JSON) to change as little as possible (stability tier; docs/continuity.md).")
+@click.option("--max-changes", type=click.IntRange(min=0), default=None,
+              help="With --baseline: at most this many changed decisions (a hard limit).")
+@click.option("--pin", "pin_file", type=click.Path(dir_okay=False),
+              help="Workbook whose rows marked in the 固定/pinned column are kept as they are.")
 def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xlsx: str | None, lang: str,
-          report_html: str | None) -> None:
+          report_html: str | None, baseline: str | None = None, max_changes: int | None = None,
+          pin_file: str | None = None) -> None:
     """Solve an instance into tomorrow's plan: exit 0 plan, 1 no plan, 2 bad input."""
     from models import SolveConfig
     from optimizer import solve as run
 
     started = time.perf_counter()  # --time-limit bounds the whole job, reading the instance included
     inst = _load(file)
+    base, pins = _continuity_inputs(inst, baseline, max_changes, pin_file)
     logging.getLogger("optimizer").setLevel(logging.INFO)
-    result = run(inst, SolveConfig(time_limit_s=time_limit, seed=seed, workers=workers, log_progress=True),
-                 started=started)
+    try:
+        result = run(inst, SolveConfig(time_limit_s=time_limit, seed=seed, workers=workers, log_progress=True),
+                     started=started, baseline=base, max_changes=max_changes, pins=pins)
+    except InputError as e:  # a pin this instance cannot express
+        _fail_input(e.problems)
     click.echo(result.summary(), err=True)
     if result.plan is None:
         click.echo(f"no plan: {result.status}", err=True)
+        for line in result.diagnosis:  # the pins that conflict, or a change budget too small
+            click.echo(line, err=True)
         if result.status == "INFEASIBLE":  # proven, never a time-out: say which hard rules conflict
             from optimizer.diagnose import diagnose
 
@@ -142,7 +156,36 @@ def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xl
                          protect=(Path(file), Path(output)))
     except InputError as e:
         _fail_input(e.problems)
+    if base is not None:
+        counted = [c for c in result.plan.changes if c.stakeholder != "vehicle"]
+        click.echo(f"changes from the baseline: {len(counted)} decisions"
+                   + "".join(f"; {k} {n}" for k, n in sorted(Counter(c.module for c in counted).items())), err=True)
     _print_plan_summary(result.plan)
+
+
+def _continuity_inputs(inst, baseline: str | None, max_changes: int | None, pin_file: str | None):
+    """The baseline plan and the pinned rows, or exit 2 naming what is wrong with them."""
+    base = pins = None
+    if max_changes is not None and baseline is None:
+        _fail_input(["--max-changes: needs --baseline (the plan the changes are counted from)"])
+    if baseline is not None:
+        from optimizer.continuity import baseline_problems
+
+        base = _load_plan(baseline)
+        problems = baseline_problems(inst, base)
+        if problems:
+            _fail_input([f"{baseline}: {p}" for p in problems])
+    if pin_file is not None:
+        from exports.pins import read_pins
+        from optimizer.pins import pin_problems
+
+        pins = _read(read_pins, pin_file)
+        problems = pin_problems(inst, pins)
+        if problems:
+            _fail_input(problems)
+        if not pins:
+            click.echo(f"{pin_file}: no row is pinned", err=True)
+    return base, pins
 
 
 def _print_plan_summary(plan) -> None:

@@ -124,6 +124,9 @@ def build_sheets(instance: Instance, plan: Plan, lang: str = "zh") -> list[Sheet
     for _, _, builder in SHEET_BUILDERS:
         made = builder(ctx)  # a Sheet, None, or a list of sheets (one per vehicle …)
         out += [] if made is None else made if isinstance(made, list) else [made]
+    from exports.pins import add_pin_columns  # 固定 / 决策代码 on the decision sheets (solve --pin)
+
+    add_pin_columns(ctx, out)
     return out
 
 
@@ -488,3 +491,4 @@ from exports import sheets_tracing  # noqa: E402,F401  (registers the 流调 she
 from exports import sheets_isolation  # noqa: E402,F401  (registers the 集中隔离 sheets)
 from exports import sheets_roads  # noqa: E402,F401  (registers the 道路管控 sheets)
 from exports import sheets_supply  # noqa: E402,F401  (registers the 物资保供 sheets)
+from exports import sheets_changes  # noqa: E402,F401  (registers the 变更 sheet of a re-plan)
