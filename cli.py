@@ -135,7 +135,7 @@ def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xl
         click.echo(f"no plan: {result.status}", err=True)
         for line in result.diagnosis:  # the pins that conflict, or a change budget too small
             click.echo(line, err=True)
-        if result.status == "INFEASIBLE":  # proven, never a time-out: say which hard rules conflict
+        if result.status == "INFEASIBLE" and not result.diagnosis:  # proven, never a time-out: say which hard rules conflict
             from optimizer.diagnose import diagnose
 
             for line in diagnose(inst, result.config).lines():
@@ -329,6 +329,199 @@ def bench(family: str, sense: str | None, files: tuple[str, ...], optima: str | 
     total = sum(r.seconds for r in rows)
     exact = sum(1 for r in rows if matches_reference(r))
     click.echo(f"{family}: {len(rows)} instances, {exact} at the reference value, {total:.1f} s in total")
+
+
+
+# ---------------------------------------------------------------- what-if sweeps and reserves (issue #9)
+
+def _scenario_runs(base_file: str, scenario_args: tuple[str, ...], lang: str):
+    """The base and every scenario as (name, description, instance); exit 2 with every problem."""
+    from exports.labels import compare
+    from models.scenario import load_scenario
+    from models.scenario_apply import apply_scenario
+
+    base = _load(base_file)
+    columns, problems, names = [(compare("base", lang), "", base)], [], {compare("base", lang)}
+    for arg in scenario_args:
+        try:
+            scenario = load_scenario(arg)
+            if scenario.name in names:
+                raise InputError([f"{arg}: scenario name '{scenario.name}' is used twice"])
+            names.add(scenario.name)
+            columns.append((scenario.name, scenario.description, apply_scenario(base, scenario)))
+        except InputError as e:
+            problems += [p if p.startswith(arg) else f"{arg}: {p}" for p in e.problems]
+    if problems:
+        _fail_input(problems)
+    return base, columns
+
+
+def _sweep_options(fn):
+    from optimizer.whatif import BACKENDS
+
+    for option in reversed([
+        click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help="Scenarios solved at once (local backend; default: the machine's cores)."),
+        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+        click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True),
+        click.option("--backend", type=click.Choice(BACKENDS), default="local", show_default=True,
+                     help="local: a process pool here; dask or ray: an existing cluster (the cluster extra)."),
+        click.option("--scheduler", default=None, help="Cluster address (dask: tcp://host:8786; ray: host:6379)."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _progress(prefix: str = ""):
+    def show(r) -> None:
+        res = r.result
+        gap = "-" if res is None or res.gap is None else f"{100 * res.gap:.2f}%"
+        crit = "-" if r.plan is None else sum(1 for s in r.plan.shortages if s.tier == "critical")
+        wall = "-" if res is None else f"{res.wall_seconds:.1f} s"
+        click.echo(f"{prefix}{r.name:<24} {r.status:<9} gap {gap:<8} critical lines {crit:<5} {wall}"
+                   + (f"  {r.error}" if r.error else ""), err=True)
+    return show
+
+
+def _jobs_and_workers(backend: str, scheduler: str | None, workers: int | None, runs: int) -> tuple[int, int]:
+    from optimizer.whatif import cluster_slots, local_jobs, solver_workers
+
+    if backend == "local":
+        jobs = local_jobs(runs, workers)
+        return jobs, solver_workers(jobs)
+    try:
+        return min(runs, cluster_slots(backend, scheduler)), 1
+    except ImportError:
+        _fail_input([f"--backend {backend}: needs the cluster extra: pip install 'fangkong[cluster]'"])
+    except Exception as e:  # an unreachable scheduler is bad input, not a crash
+        _fail_input([f"--scheduler {scheduler}: cannot reach the {backend} cluster: {e}"])
+
+
+def _sidecar(output: Path, name: str, kind: str) -> Path:
+    import re
+
+    safe = re.sub(r"[^\w.-]+", "_", name)
+    return output.with_name(f"{output.stem}.{safe}.{kind}.json")
+
+
+@main.command()
+@click.argument("base", metavar="BASE", type=click.Path(dir_okay=False))
+@click.argument("scenarios", metavar="SCENARIO...", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Comparison workbook (.xlsx).")
+@click.option("--time-limit", type=click.FloatRange(min=1), default=120.0, show_default=True,
+              help="Seconds for the whole sweep; each run gets its share (runs in waves of --workers).")
+@click.option("--report", "report_html", type=click.Path(dir_okay=False),
+              help="Also write the HTML report with the scenarios side by side.")
+@_sweep_options
+def whatif(base: str, scenarios: tuple[str, ...], output: str, time_limit: float, report_html: str | None,
+           workers: int | None, seed: int, lang: str, backend: str, scheduler: str | None) -> None:
+    """Solve the base and every scenario (preset name or YAML file) in parallel; compare them side by side."""
+    from exports.sheets_compare import Column, write_comparison
+    from models import SolveConfig
+    from optimizer.whatif import Run, run_limit, sweep
+
+    started = time.perf_counter()
+    inst, columns = _scenario_runs(base, scenarios, lang)
+    jobs, solver_workers = _jobs_and_workers(backend, scheduler, workers, len(columns))
+    limit = run_limit(time_limit - (time.perf_counter() - started), len(columns), jobs)
+    click.echo(f"{len(columns)} runs, {jobs} at a time, {limit:.1f} s each, {solver_workers} CP-SAT worker(s) each",
+               err=True)
+    config = SolveConfig(time_limit_s=limit, seed=seed, workers=solver_workers)
+    try:
+        results = sweep([Run(name, i) for name, _, i in columns], config, jobs=jobs, backend=backend,
+                        scheduler=scheduler, progress=_progress())
+    except RuntimeError as e:
+        _fail_input([f"--backend {backend}: {e}"])
+    out = Path(output)
+    inputs = (Path(base), *(Path(s) for s in scenarios))
+    cols = [Column(name, desc, i, r.plan, r.error) for (name, desc, i), r in zip(columns, results)]
+    try:
+        for c in cols:
+            if c.name != columns[0][0]:
+                save(c.instance, _sidecar(out, c.name, "instance"), protect=inputs)
+            if c.plan is not None:
+                save(c.plan, _sidecar(out, c.name, "plan"), protect=inputs)
+        write_comparison(out, cols, lang, protect=inputs)
+        if report_html:
+            from report import write_report
+
+            write_report(Path(report_html), [(c.name, c.instance, c.plan) for c in cols if c.plan is not None],
+                         lang=lang, protect=(*inputs, out))
+    except InputError as e:
+        _fail_input(e.problems)
+    except OSError as e:
+        _fail_input([f"{output}: cannot write: {e.strerror}"])
+    click.echo(f"wrote {output} ({len(cols)} columns) in {time.perf_counter() - started:.1f} s", err=True)
+    if any(r.plan is None for r in results):
+        sys.exit(EXIT_NO_PLAN)
+
+
+@main.command()
+@click.argument("base", metavar="BASE", type=click.Path(dir_okay=False))
+@click.argument("scenarios", metavar="SCENARIO...", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the reserve table (.xlsx).")
+@click.option("--time-limit", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              help="Seconds per solve (each scenario is solved three times: as it is, with a generous reserve, "
+                   "with the reserve found).")
+@_sweep_options
+def reserve(base: str, scenarios: tuple[str, ...], output: str | None, time_limit: float, workers: int | None,
+            seed: int, lang: str, backend: str, scheduler: str | None) -> None:
+    """The smallest reserve (rooms, staff, vehicles) that leaves no critical shortage in every scenario, and its cost."""
+    from exports.sheets_compare import ReserveCheck, ReserveLine, resource_word, verdict, write_reserve
+    from models import SolveConfig
+    from optimizer.reserve import critical_lines, size_reserve
+    from optimizer.whatif import Run
+
+    inst, columns = _scenario_runs(base, scenarios, lang)
+    jobs, solver_workers = _jobs_and_workers(backend, scheduler, workers, len(columns))
+    config = SolveConfig(time_limit_s=time_limit, seed=seed, workers=solver_workers)
+    show = _progress()
+
+    def progress(step: str, r) -> None:
+        click.echo(f"[{step}] ", err=True, nl=False)
+        show(r)
+
+    try:
+        found = size_reserve([Run(name, i) for name, _, i in columns], config, jobs=jobs, backend=backend,
+                             scheduler=scheduler, progress=progress)
+    except RuntimeError as e:
+        _fail_input([f"--backend {backend}: {e}"])
+    names = {}
+    for _, _, i in columns:
+        for coll in ("townships", "isolation_sites", "sources"):
+            names.update({k: getattr(v, "name", k) for k, v in i.by_id(coll).items()})
+    lines = [ReserveLine(resource, names.get(place, place), units, found.unit_costs[resource, place],
+                         found.reserve.needed_by[resource, place])
+             for (resource, place), units in sorted(found.reserve.amounts.items())]
+    checks = []
+    for before, generous, confirmed in zip(found.before, found.generous, found.confirmed):
+        remaining = [f"{s.what} {s.township or ''} {s.quantity:g} {s.unit} ({s.binding_resource})"
+                     for s in critical_lines(confirmed)]
+        checks.append(ReserveCheck(confirmed.name, _lines_or_none(before), _lines_or_none(confirmed),
+                                   _lines_or_none(generous), remaining))
+    click.echo(f"{'resource':<34} {'where':<20} {'units':>6} {'unit cost':>10} {'cost':>12}")
+    for x in lines:
+        click.echo(f"{resource_word(x.resource, 'en'):<34} {x.where:<20} {x.units:>6} {x.unit_cost:>10,} {x.cost:>12,}")
+    click.echo(f"{'total':<34} {'':<20} {sum(x.units for x in lines):>6} {'':>10} {sum(x.cost for x in lines):>12,}")
+    for c in checks:
+        click.echo(f"{c.scenario}: critical lines {c.before} without the reserve, {c.after} with it "
+                   f"(floor {c.floor}: no reserve of these kinds removes them) — {verdict(c).removeprefix('verdict_')}")
+        for line in c.remaining[:5]:
+            click.echo(f"    {line}")
+    if output:
+        try:
+            write_reserve(Path(output), inst, lines, checks, lang, protect=(Path(base), *(Path(s) for s in scenarios)))
+        except InputError as e:
+            _fail_input(e.problems)
+        except OSError as e:
+            _fail_input([f"{output}: cannot write: {e.strerror}"])
+        click.echo(f"wrote {output}", err=True)
+    if any(verdict(c) == "verdict_short" for c in checks):
+        sys.exit(EXIT_NO_PLAN)
+
+
+def _lines_or_none(result) -> int | None:
+    return None if result.plan is None else sum(1 for s in result.plan.shortages if s.tier == "critical")
 
 
 if __name__ == "__main__":

@@ -398,3 +398,90 @@ def solve_row(key: str, lang: str) -> tuple[str, str]:
 
 def dispatch(key: str, lang: str, **fmt) -> str:
     return _pick(DISPATCH[key], lang).format(**fmt)
+
+
+# Words of the what-if comparison and the reserve table (`fangkong whatif`, `fangkong reserve`;
+# exports/sheets_compare.py), key -> (zh, en).
+COMPARE: dict[str, tuple[str, str]] = {
+    "sheet": ("情景对比", "Scenario comparison"),
+    "subject": ("应急预案情景对比表", "What-if scenario comparison"),
+    "scenarios_sheet": ("情景说明", "Scenarios"),
+    "scenarios_subject": ("应急预案情景说明", "What-if scenarios"),
+    "reserve_sheet": ("应急储备", "Reserve"),
+    "reserve_subject": ("应急储备测算表", "Reserve sizing"),
+    "check_sheet": ("储备验证", "Reserve check"),
+    "check_subject": ("应急储备验证表", "Reserve check by scenario"),
+    "base": ("基准", "Base"),
+    "col_group": ("类别", "Group"),
+    "col_scenario": ("情景", "Scenario"),
+    "col_description": ("情景说明", "Description"),
+    "col_resource": ("储备资源", "Resource"),
+    "col_where": ("布置地点", "Where"),
+    "col_units": ("数量", "Units"),
+    "col_unit_cost": ("单价（元）", "Unit cost (yuan)"),
+    "col_cost": ("金额（元）", "Cost (yuan)"),
+    "col_used_by": ("需用情景", "Needed by"),
+    "col_critical_before": ("无储备紧急缺口（项）", "Critical lines without reserve"),
+    "col_critical_after": ("有储备紧急缺口（项）", "Critical lines with reserve"),
+    "col_critical_floor": ("储备无法消除（项）", "Lines no reserve removes"),
+    "col_verdict": ("结论", "Verdict"),
+    "g_input": ("情景输入", "Scenario input"),
+    "g_shortage": ("缺口", "Shortages"),
+    "g_staff": ("人员工时", "Staff-hours"),
+    "g_rooms": ("集中隔离", "Isolation"),
+    "g_sampling": ("核酸采样", "Sampling"),
+    "g_routes": ("保供配送", "Deliveries"),
+    "g_cost": ("成本", "Cost"),
+    "g_solve": ("求解情况", "Solve"),
+    "r_cases": ("流调任务", "Tracing cases"),
+    "r_cohort_people": ("需集中隔离人员", "People to isolate"),
+    "r_population": ("常住人口", "Residents"),
+    "r_sealed": ("封控乡镇（街道）", "Sealed townships"),
+    "r_iso_rooms": ("隔离房间（含备用）", "Isolation rooms (reserves included)"),
+    "r_staff": ("工作人员", "Staff in the pool"),
+    "r_vehicles": ("车辆", "Vehicles"),
+    "r_preset": ("执行防控方案", "Protocol edition"),
+    "r_lines": ("{tier}缺口", "{tier} shortages"),
+    "r_quantity": ("{tier}缺口·{module}", "{tier} shortage, {module}"),
+    "r_hours_role": ("工时·{role}", "Hours, {role}"),
+    "r_hours_total": ("工时合计（含通勤）", "Staff-hours in all (with travel)"),
+    "r_rooms_peak": ("隔离房间峰值", "Isolation rooms at peak"),
+    "r_person_days": ("隔离人天", "Isolation person-days"),
+    "r_unhoused": ("未能安置隔离人数", "People not housed"),
+    "r_coverage": ("采样覆盖率", "Sampling coverage"),
+    "r_routes": ("配送路线", "Delivery routes"),
+    "r_vehicles_used": ("出车", "Vehicles used"),
+    "r_km": ("行驶里程", "Distance driven"),
+    "r_transfer_trips": ("转运车次", "Transfer trips"),
+    "r_cost": ("成本层目标值", "Cost tier value"),
+    "r_status": ("求解状态", "Solver status"),
+    "r_wall": ("求解用时", "Wall time"),
+    "r_tier_status": ("{tier}·状态", "{tier}: status"),
+    "r_tier_gap": ("{tier}·间隙", "{tier}: gap"),
+    "person_days": ("人天", "person-days"),
+    "yuan": ("元", "yuan"),
+    "error": ("求解失败：{error}", "failed: {error}"),
+    "no_plan": ("无方案", "no plan"),
+    "reserve_rooms": ("隔离房间（储备）", "Isolation rooms (reserve)"),
+    "reserve_staff": ("储备人员·{role}", "Reserve staff: {role}"),
+    "reserve_vehicle": ("储备车辆·{kind}", "Reserve vehicles: {kind}"),
+    "kind_truck": ("货车", "truck"),
+    "kind_transfer_bus": ("转运车", "transfer bus"),
+    "verdict_ok": ("储备到位后无紧急缺口", "no critical shortage with the reserve"),
+    "verdict_floor": ("储备到位后余下缺口任何储备均无法消除", "what remains no reserve removes"),
+    "verdict_short": ("仍有紧急缺口，见备注", "still short, see notes"),
+    "note_compare": ("每列为一个情景的方案（同一时限、同一随机种子）；各情景方案文件（.plan.json）及其情景实例（.instance.json）与本工作簿同目录，可用 fangkong dispatch / verify 查看。",
+                     ("Each column is one scenario's plan (same time limit and seed); each scenario's plan "
+                      "(.plan.json) and patched instance (.instance.json) lie beside this workbook, for "
+                      "fangkong dispatch / verify.")),
+    "note_gap": ("间隙为0表示该层已证明最优；间隙较大时情景间差异可能部分来自求解精度。",
+                 "A gap of 0 means the tier is proven optimal; with large gaps part of a difference may be the solver's."),
+    "note_reserve": ("储备按各情景所需的最大值测算：各情景可无限使用储备（单价计入成本层），取成本最低方案中实际用到的储备，再以该储备重新求解各情景验证。",
+                     ("The reserve is the largest need over the scenarios: each scenario may draw freely on "
+                      "reserve capacity (priced in the cost tier), the reserve its cheapest plan uses is kept, "
+                      "and every scenario is solved again with exactly that reserve to check it.")),
+}
+
+
+def compare(key: str, lang: str, **fmt) -> str:
+    return _pick(COMPARE[key], lang).format(**fmt)

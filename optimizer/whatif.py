@@ -1,0 +1,166 @@
+"""What-if sweeps (issue #9): the base instance and every scenario solved in parallel.
+
+Each run is one ordinary `optimizer.solve(instance, SolveConfig(...))`, so a scenario's plan
+is exactly the plan `fangkong solve` would make of the patched instance with that budget.
+Backends:
+
+- `local`: a `ProcessPoolExecutor` with the spawn start method (CP-SAT and fork do not mix:
+  a forked child inherits the parent's solver threads' locks), `jobs` processes, each solve
+  with `max(1, cores // jobs)` CP-SAT workers, so the machine is never oversubscribed;
+- `dask`: `dask.distributed.Client(address)` on an existing scheduler (the `cluster` extra);
+- `ray`: `ray.init(address)` on an existing cluster (the `cluster` extra).
+
+On a cluster every solve gets one CP-SAT worker: a province's sweep has more scenarios than
+a node has cores, and one worker per scenario gives the most plans per hour.
+
+The budget: `time_limit_s` bounds the whole sweep. Runs go in waves of `jobs`; each run's
+own limit is what is left after start-up, divided by the number of waves, so that the last
+wave still ends in time (a run's limit counts its reading, solving, routing and read-out,
+as `solve` does).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+from models.config import SolveConfig
+from models.instance import Instance
+
+log = logging.getLogger(__name__)
+BACKENDS = ("local", "dask", "ray")
+STARTUP_S = 4.0  # a spawned process imports OR-Tools, pandas and pydantic before its first solve (measured ~3 s)
+OUTPUT_SHARE = 0.08  # of the budget, for writing the comparison workbook and the plans
+
+
+@dataclass
+class Run:
+    """One column of the comparison: a name and the (patched) instance it solves."""
+
+    name: str
+    instance: Instance
+
+
+@dataclass
+class RunResult:
+    name: str
+    result: object | None  # optimizer.SolveResult; None when the run failed
+    error: str | None = None
+
+    @property
+    def plan(self):
+        return None if self.result is None else self.result.plan
+
+    @property
+    def status(self) -> str:
+        return "ERROR" if self.result is None else self.result.status
+
+
+def run_limit(budget_s: float, runs: int, jobs: int) -> float:
+    """Each run's time limit so that `runs` runs in waves of `jobs` fit the sweep's budget."""
+    waves = math.ceil(runs / max(1, jobs))
+    usable = budget_s * (1 - OUTPUT_SHARE) - STARTUP_S
+    return max(1.0, usable / waves)
+
+
+def solve_run(run: Run, config: SolveConfig) -> RunResult:
+    """One run, in whatever process or cluster worker it lands on."""
+    from optimizer import solve
+
+    started = time.perf_counter()
+    try:
+        return RunResult(run.name, solve(run.instance, config, started=started))
+    except Exception as e:  # a failed run is a column that says so, not a lost sweep
+        log.exception("run %s failed", run.name)
+        return RunResult(run.name, None, f"{type(e).__name__}: {e}")
+
+
+def sweep(runs: list[Run], config: SolveConfig, *, jobs: int | None = None, backend: str = "local",
+          scheduler: str | None = None, progress: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+    """Solve every run with `config` (its time limit is each run's), in parallel; results in
+    the order of `runs`."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    done: dict[str, RunResult] = {}
+
+    def finished(r: RunResult) -> None:
+        done[r.name] = r
+        if progress:
+            progress(r)
+
+    if backend == "local":
+        _local(runs, config, jobs or local_jobs(len(runs)), finished)
+    elif backend == "dask":
+        _dask(runs, config.model_copy(update={"workers": 1}), scheduler, finished)
+    else:
+        _ray(runs, config.model_copy(update={"workers": 1}), scheduler, finished)
+    return [done[r.name] for r in runs]
+
+
+def local_jobs(runs: int, requested: int | None = None) -> int:
+    return max(1, min(runs, requested or os.cpu_count() or 1))
+
+
+def solver_workers(jobs: int) -> int:
+    """CP-SAT workers per solve when `jobs` solves share this machine's cores."""
+    return max(1, (os.cpu_count() or 1) // max(1, jobs))
+
+
+def _local(runs: list[Run], config: SolveConfig, jobs: int, finished) -> None:
+    if jobs == 1:  # no process to spawn: the sweep is the plain sequence of solves
+        for run in runs:
+            finished(solve_run(run, config))
+        return
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(solve_run, run, config) for run in runs]
+        for f in as_completed(futures):
+            finished(f.result())
+
+
+def _dask(runs: list[Run], config: SolveConfig, scheduler: str | None, finished) -> None:
+    try:
+        from dask.distributed import Client, as_completed as dask_completed
+    except ImportError:
+        raise RuntimeError("--backend dask needs the cluster extra: pip install 'fangkong[cluster]'") from None
+    if not scheduler:
+        raise RuntimeError("--backend dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+    with Client(scheduler) as client:
+        # pure=False: two runs of equal content are still two tasks, and nothing is cached
+        futures = [client.submit(solve_run, run, config, pure=False, key=f"fangkong-whatif-{k}-{run.name}")
+                   for k, run in enumerate(runs)]
+        for f in dask_completed(futures):
+            finished(f.result())
+
+
+def _ray(runs: list[Run], config: SolveConfig, scheduler: str | None, finished) -> None:
+    try:
+        import ray
+    except ImportError:
+        raise RuntimeError("--backend ray needs the cluster extra: pip install 'fangkong[cluster]'") from None
+    ray.init(address=scheduler or "auto", ignore_reinit_error=True, log_to_driver=False)
+    remote = ray.remote(num_cpus=1)(solve_run)
+    pending = [remote.remote(run, config) for run in runs]
+    while pending:
+        ready, pending = ray.wait(pending, num_returns=1)
+        finished(ray.get(ready[0]))
+
+
+def cluster_slots(backend: str, scheduler: str | None) -> int:
+    """Solves a cluster runs at once (its worker threads or CPUs), for the per-run time limit."""
+    if backend == "dask":
+        from dask.distributed import Client
+
+        with Client(scheduler) as client:
+            return max(1, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))
+    if backend == "ray":
+        import ray
+
+        ray.init(address=scheduler or "auto", ignore_reinit_error=True, log_to_driver=False)
+        return max(1, int(ray.cluster_resources().get("CPU", 1)))
+    return os.cpu_count() or 1

@@ -1,0 +1,135 @@
+"""What-if sweeps and reserves (optimizer/whatif.py, optimizer/reserve.py, exports/sheets_compare.py).
+
+The isolation county of tests/test_isolation.py: the tiny county without grids, hotel H1 (30
+rooms, closed-loop crew, one 45-seat bus) in 柳河乡; close contacts from 城关镇 arrive on
+day 1 (20 people) and day 2 (16), each for a 7-day stay, so 6 people are short of a room
+on days 2–7 — by construction the reserve is exactly 6 rooms.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from exports import labels as L
+from exports.sheets_compare import Column, comparison_sheet
+from models import Instance, SolveConfig
+from models.scenario import parse_scenario
+from models.scenario_apply import apply_scenario
+from optimizer.reserve import size_reserve, with_reserve
+from optimizer.validate import verify
+from optimizer.whatif import Run, run_limit, sweep
+from tests.conftest import REPO
+from tests.test_isolation import cohort, crew, site
+
+CFG = SolveConfig(time_limit_s=20, workers=1, seed=1)
+SURGE = "name: surge\ndescription: 城关镇密接翻倍\narrivals: [{factor: 2, origins: [T1]}]\n"
+
+
+@pytest.fixture
+def county(tiny) -> dict:
+    tiny["grids"] = []
+    tiny["isolation_sites"] = [site("H1", 30)]
+    tiny["staff"] = crew("H1")
+    tiny["vehicles"] = [{"id": "B1", "plate": "豫A00001", "kind": "transfer_bus", "depot": "H1", "seats": 45}]
+    tiny["cohorts"] = [cohort("K1", 20), cohort("K2", 16, day=2)]
+    return tiny
+
+
+def runs_of(data: dict) -> list[Run]:
+    base = Instance.model_validate(data)
+    return [Run("base", base), Run("surge", apply_scenario(base, parse_scenario(SURGE, "surge.yaml")))]
+
+
+def unhoused(plan) -> float:
+    return sum(x.quantity for x in plan.shortages if x.module == "isolation" and x.unit == "people")
+
+
+def check_sweep(runs: list[Run], results) -> None:
+    assert [r.name for r in results] == ["base", "surge"]
+    for run, r in zip(runs, results):
+        assert r.plan is not None, r.error
+        assert verify(run.instance, r.plan) == []
+    # 36 people for 30 rooms; doubled, 72 people, so 42 are short
+    assert unhoused(results[0].plan) == 6 and unhoused(results[1].plan) == 42
+
+
+def test_run_limit_fits_the_waves_in_the_budget():
+    # 9 runs on 2 processes go in 5 waves: each gets a fifth of what start-up and output leave
+    assert run_limit(62, 9, 2) == pytest.approx((62 * 0.92 - 4) / 5)
+    assert run_limit(5, 9, 2) == 1.0
+
+
+def test_sweep_on_the_local_process_pool(county):
+    runs = runs_of(county)
+    check_sweep(runs, sweep(runs, CFG, jobs=2))
+
+
+def test_comparison_sheet_shows_the_surge_side_by_side(county):
+    runs = runs_of(county)
+    results = sweep(runs, CFG, jobs=1)
+    sheet = comparison_sheet([Column(r.name, "", run.instance, r.plan) for run, r in zip(runs, results)], "en")
+    frame = sheet.tables[0].frame.set_index("Indicator")
+    assert list(frame.columns[-3:]) == ["base", "surge", "Notes"]
+    assert frame.loc["People not housed", ["base", "surge"]].tolist() == [6, 42]
+    assert frame.loc["People to isolate", ["base", "surge"]].tolist() == [36, 72]
+    assert frame.loc["Isolation rooms at peak", ["base", "surge"]].tolist() == [30, 30]
+    assert frame.loc["Critical shortage, Isolation", "surge"] == 42
+
+
+def test_whatif_cli_writes_the_workbook_plans_and_report(county, tmp_path):
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(county, ensure_ascii=False), encoding="utf-8")
+    surge = tmp_path / "surge.yaml"
+    surge.write_text(SURGE, encoding="utf-8")
+    out = tmp_path / "compare.xlsx"
+    done = subprocess.run([sys.executable, "cli.py", "whatif", str(base), str(surge), "-o", str(out), "--workers", "1",
+                           "--time-limit", "30", "--report", str(tmp_path / "compare.html")],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    sheet = pd.read_excel(out, sheet_name=L.compare("sheet", "zh"), header=2)
+    assert list(sheet.columns[4:6]) == [L.compare("base", "zh"), "surge"]
+    plan = tmp_path / "compare.surge.plan.json"
+    patched = tmp_path / "compare.surge.instance.json"
+    assert plan.exists() and patched.exists() and (tmp_path / f"compare.{L.compare('base', 'zh')}.plan.json").exists()
+    done = subprocess.run([sys.executable, "cli.py", "verify", str(patched), str(plan)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    assert "surge" in (tmp_path / "compare.html").read_text(encoding="utf-8")
+
+
+def test_sweep_through_a_local_dask_cluster(county):
+    distributed = pytest.importorskip("dask.distributed", reason="the cluster extra (dask[distributed]) is not installed")
+    runs = runs_of(county)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+        results = sweep(runs, CFG, backend="dask", scheduler=cl.scheduler_address)
+    check_sweep(runs, results)
+
+
+def test_reserve_is_the_rooms_short_by_construction(county):
+    county["policy"] = {"tracing": {"on_call_teams": 0}}  # no tracer in the county: keep the rota out of it
+    runs = runs_of(county)[:1]
+    found = size_reserve(runs, CFG, jobs=1)
+    assert found.reserve.amounts == {("rooms", "H1"): 6}
+    assert found.unit_costs["rooms", "H1"] == 200 * 14  # the site's room-day for the 14-day horizon
+    (before,), (confirmed,) = found.before, found.confirmed
+    assert unhoused(before.plan) == 6 and unhoused(confirmed.plan) == 0
+    assert not [s for s in confirmed.plan.shortages if s.tier == "critical"]
+    assert verify(with_reserve(runs[0].instance, found.reserve.amounts), confirmed.plan) == []
+
+
+def test_reserve_covers_the_worst_scenario_and_the_on_call_rota(county):
+    found = size_reserve(runs_of(county), CFG, jobs=2)
+    amounts = found.reserve.amounts
+    assert amounts["rooms", "H1"] == 42 and found.reserve.needed_by["rooms", "H1"] == ["base", "surge"]
+    # the county has no epidemiologist or police officer: one on-call team per 8-h shift needs 3 of each
+    for skill in ("epidemiologist", "police"):
+        assert sum(n for (r, _), n in amounts.items() if r == f"staff:{skill}") == 3
+    assert set(r for r, _ in amounts) == {"rooms", "staff:epidemiologist", "staff:police"}
+    for run, r in zip(runs_of(county), found.confirmed):
+        assert [s for s in r.plan.shortages if s.tier == "critical"] == []
+        assert verify(with_reserve(run.instance, amounts), r.plan) == []
