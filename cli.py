@@ -135,10 +135,11 @@ def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xl
         click.echo(f"no plan: {result.status}", err=True)
         for line in result.diagnosis:  # the pins that conflict, or a change budget too small
             click.echo(line, err=True)
-        if result.status == "INFEASIBLE" and not result.diagnosis:  # proven, never a time-out: say which hard rules conflict
+        if result.status == "INFEASIBLE" and max_changes is None:
+            # proven, never a time-out: which hard rules (and pinned rows) conflict, with their data
             from optimizer.diagnose import diagnose
 
-            for line in diagnose(inst, result.config).lines():
+            for line in diagnose(inst, result.config, pins=pins).lines():
                 click.echo(line, err=True)
         sys.exit(EXIT_NO_PLAN)
     try:

@@ -1,22 +1,23 @@
 """Diagnosis of impossible inputs (#8 item 2): rule groups, the smallest conflict, the CLI's exit 1.
 
 On validated input the rules alone always leave a plan (shortages are soft), so the conflicts
-here come from decisions fixed from outside: `pin_rooms` fixes a cohort's rooms at a site the
-way a pinned plan row will (#8 item 5), guarding itself with `ctx.guard` like the rule families.
+here come from decisions fixed from outside: pinned workbook rows (`--pin`, optimizer.pins), and
+`pin_rooms`, a decision added through `diagnose(extra=)` that guards itself with `ctx.guard`
+like the rule families.
 The county is tests/test_isolation.py's: hotel H1 (30 rooms, its closed-loop crew, one bus).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
 
 import cli
 from models import Instance, SolveConfig
-from optimizer import isolation, solve
+from optimizer import solve
 from optimizer.context import BuildContext
 from optimizer.diagnose import diagnose
 from optimizer.modules import MODULES
@@ -122,33 +123,31 @@ def test_validate_names_certain_conflicts_in_the_diagnosis_words(county, tmp_pat
         in out.output
 
 
-def test_solve_exits_1_with_the_diagnosis_and_writes_no_plan(full_hotel, tmp_path, monkeypatch):
-    """The CLI path: the first tier is proven INFEASIBLE, the diagnosis goes to stderr, exit 1.
+def test_solve_exits_1_with_the_diagnosis_and_writes_no_plan(full_hotel, tmp_path):
+    """The CLI path: yesterday's plan housed C1's 15 people at H1 and the planner pins that row;
+    today H1 still holds 20 occupants, so 10 rooms are left. The first tier is proven INFEASIBLE,
+    the diagnosis names the pinned row and the rooms rule with its data, exit 1, no plan."""
+    from tests.test_pins import mark
 
-    Until pins land (#8 item 5) the pin rides on the isolation module's build, in the solve and
-    in the diagnosis alike."""
-    pin = pin_rooms(0, "H1", 15)
-
-    class PinnedIsolation:
-        WARM_ORDER = isolation.WARM_ORDER
-        warm_start, extract = staticmethod(isolation.warm_start), staticmethod(isolation.extract)
-
-        @staticmethod
-        def build(ctx):
-            v = isolation.build(ctx)
-            pin(ctx, {"isolation": v})
-            return v
-
-    pinned = tuple((n, PinnedIsolation if m is isolation else m) for n, m in MODULES)
-    for where in ("optimizer.solve", "optimizer.diagnose"):  # the package's `solve` hides its module's name
-        monkeypatch.setattr(importlib.import_module(where), "MODULES", pinned)
-    path, plan = tmp_path / "in.json", tmp_path / "plan.json"
-    path.write_text(json.dumps(full_hotel, ensure_ascii=False), encoding="utf-8")
-    out = CliRunner().invoke(cli.main, ["solve", str(path), "-o", str(plan), "--time-limit", "10", "--workers", "1"])
+    yesterday, today = dict(full_hotel), json.loads(json.dumps(full_hotel))
+    yesterday["isolation_sites"] = [dict(full_hotel["isolation_sites"][0], occupants=[])]
+    for name, data in (("yesterday", yesterday), ("today", today)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    run = CliRunner().invoke
+    out = run(cli.main, ["solve", str(tmp_path / "yesterday.json"), "-o", str(tmp_path / "y.json"),
+                         "--xlsx", str(tmp_path / "y.xlsx"), "--time-limit", "10", "--workers", "1"])
+    assert out.exit_code == 0, out.output
+    mark(tmp_path / "y.xlsx", tmp_path / "pins.xlsx", "集中隔离安置", {"C1": "是"})
+    plan = tmp_path / "plan.json"
+    out = run(cli.main, ["solve", str(tmp_path / "today.json"), "--pin", str(tmp_path / "pins.xlsx"), "-o", str(plan),
+                         "--time-limit", "10", "--workers", "1"])
     assert out.exit_code == 1, out.output
     assert "no plan: INFEASIBLE" in out.output
     assert "these 2 hard rule groups cannot all hold" in out.output
-    assert "隔离点房间容量" in out.output and "isolation_sites[0].rooms = 30, usable 30, occupants 20" in out.output
+    assert re.search(r"隔离点房间容量 \(.*\): isolation.rooms site H1 day [12]\n"
+                     r" +isolation_sites\[0\].rooms = 30, usable 30, occupants 20\n", out.output), out.output
+    assert re.search(r"锁定的决定 \(a pinned decision\): pin .*pins.xlsx!集中隔离安置!row \d+\n"
+                     r" +pinned cohort C1 \(15 people\) → site H1 on day 1\n", out.output), out.output
     assert not plan.exists()
 
 
