@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model, cp_model_helper
 
 from models.choices import covered_dates, plan_choices
 from models.instance import Instance
@@ -80,6 +80,47 @@ def add_continuity(ctx: BuildContext, built: list, baseline: Plan, max_changes: 
 def hint_decisions(model: cp_model.CpModel, ds: list[Decision]) -> None:
     """Hint the variables that realise these decisions, over whatever the warm starts hinted."""
     override_hints(model, [(x, val) for d in ds for x, val in d.hints])
+
+
+def hint_indicators(model: cp_model.CpModel, cont: "Continuity | None") -> None:
+    """Hint each change indicator of an integer decision as the current hints imply, so that a
+    whole hint stays whole (CP-SAT takes a complete hint as a solution at once)."""
+    if cont is None:
+        return
+    hint = model.proto.solution_hint
+    values = dict(zip(hint.vars, hint.values))
+    pairs = []
+    for d, c in zip(cont.decisions, cont.changed):
+        if isinstance(c, int) or isinstance(d.expr, int) or c is d.expr or not hasattr(c, "index"):
+            continue
+        flat = cp_model_helper.FlatIntExpr(d.expr)
+        if all(v.index in values for v in flat.vars):
+            value = flat.offset + sum(k * values[v.index] for v, k in zip(flat.vars, flat.coeffs))
+            pairs.append((c, int(value != d.value)))
+    override_hints(model, pairs)
+
+
+def closest_plan(ctx: BuildContext, cont: Continuity, tier: str | None, at_most: float | None, seconds: float,
+                 workers: int, seed: int) -> list[int] | None:
+    """A whole plan as close to the baseline as the rules allow, to hint the first tier with.
+
+    The baseline's choices laid over the warm starts' hint rarely form a plan (a new case needs a
+    team, the staff counters follow the greedy plan), and CP-SAT may spend the first tier's slice
+    repairing them. This short solve minimises the changes alone, from the warm starts' whole plan;
+    `tier <= at_most` (the warm starts' value of the first tier, which they reach) keeps the
+    hint at least as good there, so the first tier never starts behind the plain warm start. The
+    row stays: every plan the tiers would accept meets it. None if nothing was found in time."""
+    if tier is not None and at_most is not None:
+        ctx.model.add(ctx.tier_objective(tier) <= round(at_most))
+    ctx.model.minimize(cont.count())
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.5, seconds)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    code = solver.solve(ctx.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return list(solver.response_proto.solution)
 
 
 def smallest_budget(ctx: BuildContext, cont: Continuity, seconds: float, seed: int) -> tuple[int | None, bool]:

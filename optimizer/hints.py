@@ -50,3 +50,16 @@ def override_hints(model: cp_model.CpModel, pairs: Sequence[tuple[cp_model.IntVa
             hint.values.append(int(value))
         else:
             hint.values[k] = int(value)
+
+
+def saved_hints(model: cp_model.CpModel) -> tuple[list[int], list[int]]:
+    """The model's hints as they stand, to put back with `restore_hints`."""
+    hint = model.proto.solution_hint
+    return list(hint.vars), list(hint.values)
+
+
+def restore_hints(model: cp_model.CpModel, saved: tuple[list[int], list[int]]) -> None:
+    model.clear_hints()
+    hint = model.proto.solution_hint
+    hint.vars.extend(saved[0])
+    hint.values.extend(saved[1])

@@ -23,8 +23,10 @@ from models.instance import Instance
 from models.io import instance_hash
 from models.plan import Plan, SolveMeta
 from optimizer.context import TIERS, BuildContext
-from optimizer.continuity import add_continuity, hint_decisions, plan_changes, smallest_budget
-from optimizer.hints import hint_all
+from optimizer.continuity import (
+    add_continuity, closest_plan, hint_decisions, hint_indicators, plan_changes, smallest_budget,
+)
+from optimizer.hints import hint_all, override_hints, restore_hints, saved_hints
 from optimizer.kpis import plan_kpis
 from optimizer.modules import MODULES
 from optimizer.pins import add_pins, conflict_lines
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
 DETERMINISTIC_SHARE = 0.5
 ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage
+CLOSEST_SHARE = 0.15  # of the time left, for the plan closest to a baseline (the first tier's hint)
 OUTPUT_SHARE = 0.06  # of the time limit, for reading the plan out of the solution and writing it,
 OUTPUT_S_PER_VARIABLE = 1.2e-4  # or this much per model variable if more  # work budget of a deterministic run, per wall second (a quiet 2-core machine does ~1)
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
@@ -117,6 +120,16 @@ def _repeatable(solver: cp_model.CpSolver, code: int) -> bool:
     return code in (cp_model.OPTIMAL, cp_model.INFEASIBLE) or solver.deterministic_time >= p.max_deterministic_time - 1e-3
 
 
+def _polish(ctx: BuildContext, built: list, values, tier: str) -> None:
+    """Let each module improve the hint of the next tier from this tier's solution (`polish`:
+    a module's own small re-solve that keeps every rule and this tier's value; isolation
+    re-deals its rooms with fewer splits before the cost tier, which a search over the whole
+    model leaves nearly where the critical tier put them)."""
+    for _, module, mvars in built:
+        if mvars is not None and hasattr(module, "polish"):
+            override_hints(ctx.model, module.polish(ctx, mvars, values, tier))
+
+
 def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -> cp_model.CpSolver | None:
     """The modules' joint warm start as a solution, if it is complete and keeps every rule.
 
@@ -164,6 +177,16 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             module.warm_start(ctx, mvars)
     ctx.pool.ledger().add_hints()
     ctx.add_term("cost", "staff.hours", ctx.pool.staff_hours_cost())
+    greedy, early = None, None
+    if baseline is not None or pins:
+        # The warm starts' joint hint is whole and keeps every rule; a published plan's choices
+        # laid over it need not. Kept: the first tier retries from it when the baseline's hint
+        # finds nothing in time, and it is the fallback plan unless a budget or a pin could
+        # make it wrong.
+        greedy = saved_hints(ctx.model)
+        if max_changes is None and not pins:
+            early = _warm_start_plan(ctx, config, next((t for t in TIERS if (wanted is None or t in wanted) and any(
+                not isinstance(e, int) for e in ctx.terms[t].values())), None))
     # a published plan's choices, then the pins, override the warm starts' hints where they speak
     continuity = add_continuity(ctx, built, baseline, max_changes) if baseline is not None else None
     pinset = add_pins(ctx, built, pins) if pins else None
@@ -172,6 +195,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             hint_decisions(ctx.model, given.decisions)
     if pinset is not None:
         pinset.fix(True)
+    hint_indicators(ctx.model, continuity)
     # Reading the plan out includes the delivery routes (a second stage, PyVRP): hold its
     # time back from the tiers so the whole solve keeps to the limit.
     routing = any(name == "supply" and mvars is not None for name, _, mvars in built)
@@ -187,7 +211,22 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     tiers: list[TierResult] = []
     active = [t for t in TIERS if any(not isinstance(e, int) for e in ctx.terms[t].values())
               and (wanted is None or t in wanted)]
-    fallback = _warm_start_plan(ctx, config, active[0] if active else None)
+    fallback = early if greedy is not None else _warm_start_plan(ctx, config, active[0] if active else None)
+    if continuity is not None and not pins and active:
+        # the first tier starts from the plan closest to the baseline (no worse than the warm start)
+        ts = time.perf_counter()
+        restore_hints(ctx.model, greedy)
+        hint_indicators(ctx.model, continuity)
+        near = closest_plan(ctx, continuity, None if max_changes is not None else active[0],
+                            None if early is None else early.objective_value,
+                            CLOSEST_SHARE * (deadline - (ts - t0)), config.workers, config.seed)
+        if near is not None:
+            hint_all(ctx.model, near)
+        else:
+            hint_decisions(ctx.model, continuity.decisions)
+            hint_indicators(ctx.model, continuity)
+        log.info("closest plan to the baseline %s in %.1f s", "found" if near else "not found",
+                 time.perf_counter() - ts)
     solver = None
     status = "OPTIMAL"
     repeatable = config.deterministic
@@ -208,6 +247,12 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             # is the same on every run
             work = config.time_limit_s * DETERMINISTIC_SHARE * (fraction if attempt == 0 else 0.3)
             s = _solver(config, remaining * (share if attempt == 0 else 0.7), work)
+            if greedy is not None and k == 0:
+                if attempt == 0:
+                    s.parameters.repair_hint = True  # the baseline's choices over the greedy plan
+                else:
+                    restore_hints(ctx.model, greedy)  # retry from the warm starts' whole plan
+                    hint_indicators(ctx.model, continuity)
             if k > 0 or len(ctx.model.proto.variables) > LARGE_MODEL:
                 # a lower tier starts from a complete plan, and a city's first-tier probing
                 # outlasts its slice (40 s of 48 measured): spend the time searching instead
@@ -240,6 +285,8 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             status = "FEASIBLE"
         ctx.model.add(objective <= round(s.objective_value))  # lock this tier for the ones below
         hint_all(ctx.model, s.response_proto.solution)
+        if k + 1 < len(active):
+            _polish(ctx, built, s.response_proto.solution, active[k + 1])
         solver = s
     wall = time.perf_counter() - t0
     if solver is None:
