@@ -114,9 +114,11 @@ def generate(network: str, townships: int | None, seed: int, output: str) -> Non
               help="With --baseline: at most this many changed decisions (a hard limit).")
 @click.option("--pin", "pin_file", type=click.Path(dir_okay=False),
               help="Workbook whose rows marked in the 固定/pinned column are kept as they are.")
+@click.option("--explain", "explain_plan", is_flag=True,
+              help="Then explain the plan (as `fangkong explain`) in another --time-limit seconds.")
 def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xlsx: str | None, lang: str,
           report_html: str | None, baseline: str | None = None, max_changes: int | None = None,
-          pin_file: str | None = None) -> None:
+          pin_file: str | None = None, explain_plan: bool = False) -> None:
     """Solve an instance into tomorrow's plan: exit 0 plan, 1 no plan, 2 bad input."""
     from models import SolveConfig
     from optimizer import solve as run
@@ -161,6 +163,8 @@ def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xl
         counted = [c for c in result.plan.changes if c.stakeholder != "vehicle"]
         click.echo(f"changes from the baseline: {len(counted)} decisions"
                    + "".join(f"; {k} {n}" for k, n in sorted(Counter(c.module for c in counted).items())), err=True)
+    if explain_plan:  # an extra --time-limit seconds; the plan and workbook are written again, explained
+        _explain_and_write(inst, result.plan, file, output, xlsx, lang, time_limit, seed, time.perf_counter())
     _print_plan_summary(result.plan)
 
 
@@ -523,6 +527,58 @@ def reserve(base: str, scenarios: tuple[str, ...], output: str | None, time_limi
 
 def _lines_or_none(result) -> int | None:
     return None if result.plan is None else sum(1 for s in result.plan.shortages if s.tier == "critical")
+
+
+# ---------------------------------------------------------------- explain (issue #8 item 1)
+
+@main.command()
+@click.argument("file", metavar="INSTANCE", type=click.Path(dir_okay=False))
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Explained plan JSON to write.")
+@click.option("--xlsx", type=click.Path(dir_okay=False), help="Also write the plan workbook with its 瓶颈 sheet.")
+@click.option("--time-limit", type=click.FloatRange(min=1), default=120.0, show_default=True,
+              help="Seconds for the whole job: reading, the re-solves, writing.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Workbook language.")
+def explain(file: str, plan_file: str, output: str, xlsx: str | None, time_limit: float, seed: int, lang: str) -> None:
+    """Explain a plan: a counterfactual checked by a re-solve for every shortage line, marginal values, bottlenecks."""
+    started = time.perf_counter()  # --time-limit bounds the whole job, as solve's does
+    inst = _load(file)
+    plan = _load_plan(plan_file)
+    if plan.instance != inst.name or plan.plan_date != inst.plan_date.isoformat():
+        _fail_input([f"{plan_file}: plan of {plan.instance} ({plan.plan_date}), not of {inst.name} ({inst.plan_date})"])
+    for path in (output, xlsx):
+        if path and Path(path).resolve() in (Path(file).resolve(), Path(plan_file).resolve()):
+            _fail_input([f"{path}: refusing to overwrite an input file"])
+    _explain_and_write(inst, plan, file, output, xlsx, lang, time_limit, seed, started, protect=(Path(plan_file),))
+
+
+def _explain_and_write(inst, plan, file: str, output: str, xlsx: str | None, lang: str, time_limit: float,
+                       seed: int, started: float, protect: tuple[Path, ...] = ()) -> None:
+    from optimizer.explain import explain as run_explain
+
+    logging.getLogger("optimizer.explain").setLevel(logging.INFO)
+    # the re-solves get what is left once reading and writing are paid for (the workbook of a
+    # county takes ~10 % of a 2-minute budget)
+    budget = time_limit * (0.88 if xlsx else 0.97) - (time.perf_counter() - started)
+    done = run_explain(inst, plan, max(1.0, budget), seed=seed)
+    try:
+        save(done.plan, Path(output), protect=(Path(file), *protect))
+        if xlsx:
+            from exports import write_workbook
+
+            write_workbook(inst, done.plan, Path(xlsx), lang=lang)
+    except InputError as e:
+        _fail_input(e.problems)
+    except OSError as e:
+        _fail_input([f"{output}: cannot write: {e.strerror}"])
+    click.echo(f"explained in {done.seconds:.1f} s: {done.tried} reliefs re-solved, {done.cleared} verified to clear "
+               f"their lines, {done.cut} to cut them; {len(done.not_tried)} not tried for lack of time"
+               + (f" ({', '.join(done.not_tried[:5])}{', …' if len(done.not_tried) > 5 else ''})"
+                  if done.not_tried else ""), err=True)
+    for b in done.plan.bottlenecks[:5]:
+        value = "-" if b.marginal_value is None else f"{b.marginal_value:g} {b.tier}/unit ({b.method})"
+        click.echo(f"  {b.rank}. {b.resource}: {value}; {b.counterfactual}", err=True)
 
 
 if __name__ == "__main__":

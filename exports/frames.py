@@ -492,3 +492,4 @@ from exports import sheets_isolation  # noqa: E402,F401  (registers the 集中�
 from exports import sheets_roads  # noqa: E402,F401  (registers the 道路管控 sheets)
 from exports import sheets_supply  # noqa: E402,F401  (registers the 物资保供 sheets)
 from exports import sheets_changes  # noqa: E402,F401  (registers the 变更 sheet of a re-plan)
+from exports import sheets_bottlenecks  # noqa: E402,F401  (registers the 瓶颈 sheet of an explained plan)

@@ -10,7 +10,7 @@ from models.common import Id, Strict
 
 ResourceKind = Literal["rooms", "staff", "lab_tubes", "desks", "vehicles", "stock", "transfer_seats"]
 Outcome = Literal["verified", "cut", "not_cleared", "not_tried", "no_lines"]
-Method = Literal["lp_dual", "re_solve", "none"]
+Method = Literal["lp", "re_solve", "none"]
 
 
 class Bottleneck(Strict):
@@ -39,6 +39,7 @@ class Bottleneck(Strict):
     marginal_value: float | None = Field(
         default=None, description="Units of `tier` (docs/architecture.md exchange rates: person-days, late "
                                   "hours …) one more unit removes; None: unknown")
-    method: Method = Field(description="How the marginal value was found: LP row dual, or re-solve "
-                                       "(the addressed lines' shortage in tier units removed ÷ units added)")
+    method: Method = Field(description="How the marginal value was found: lp, the isolation LP relaxation "
+                                       "solved with one more unit; re_solve, the addressed lines' shortage in tier "
+                                       "units removed by the relief's re-solve ÷ units added")
     lines: list[int] = Field(default=[], description="Indexes into `shortages` of the lines it addresses")
