@@ -26,7 +26,7 @@ from optimizer.context import TIERS, BuildContext
 from optimizer.continuity import (
     add_continuity, closest_plan, hint_decisions, hint_indicators, plan_changes, smallest_budget,
 )
-from optimizer.hints import hint_all, override_hints, restore_hints, saved_hints
+from optimizer.hints import hint_all, restore_hints, saved_hints
 from optimizer.kpis import plan_kpis
 from optimizer.modules import MODULES
 from optimizer.pins import add_pins, conflict_lines
@@ -118,16 +118,6 @@ def _repeatable(solver: cp_model.CpSolver, code: int) -> bool:
     """Whether this tier's result would repeat: proven, or stopped by its work budget."""
     p = solver.parameters
     return code in (cp_model.OPTIMAL, cp_model.INFEASIBLE) or solver.deterministic_time >= p.max_deterministic_time - 1e-3
-
-
-def _polish(ctx: BuildContext, built: list, values, tier: str) -> None:
-    """Let each module improve the hint of the next tier from this tier's solution (`polish`:
-    a module's own small re-solve that keeps every rule and this tier's value; isolation
-    re-deals its rooms with fewer splits before the cost tier, which a search over the whole
-    model leaves nearly where the critical tier put them)."""
-    for _, module, mvars in built:
-        if mvars is not None and hasattr(module, "polish"):
-            override_hints(ctx.model, module.polish(ctx, mvars, values, tier))
 
 
 def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -> cp_model.CpSolver | None:
@@ -285,8 +275,6 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             status = "FEASIBLE"
         ctx.model.add(objective <= round(s.objective_value))  # lock this tier for the ones below
         hint_all(ctx.model, s.response_proto.solution)
-        if k + 1 < len(active):
-            _polish(ctx, built, s.response_proto.solution, active[k + 1])
         solver = s
     wall = time.perf_counter() - t0
     if solver is None:
