@@ -1,9 +1,10 @@
 """Sheets of DataFrames → an .xlsx workbook in the frame of Chinese dispatch tables.
 
 Frame of every sheet (WORKBOOKS.md §3.0): row 1 the title merged across all columns; row 2
-制表单位 left and 截至/执行日期 right; row 3 the column headers; data from row 4; a 合计 row
-of =SUM() formulas; 注 lines; the signature row. Panes freeze below the header and an
-autofilter covers the header and data of the first table. Nothing here knows the plan:
+制表单位 left, the first table's caption (一、…) in the middle when it has one, and 截至/执行日期
+right; row 3 the column headers; data from row 4; a 合计 row of =SUM() formulas; a later table
+after a blank row, its caption and its header; 注 lines; the signature row. Panes freeze below
+the header and an autofilter covers the header and data of the first table. Nothing here knows the plan:
 frames.py decides what the sheets hold.
 """
 
@@ -112,16 +113,26 @@ def _write_sheet(ws: Worksheet, instance: Instance, sheet: Sheet, lang: str, sty
             Alignment(horizontal="center", vertical="center"))
     ws.row_dimensions[1].height = 32
     as_of = instance.plan_date - timedelta(days=1)
-    half = max(1, ncols // 2)
-    _merged(ws, 2, 1, half, L.frame_text("issued_by", lang, office=instance.issuing_office),
-            Font(name=body, size=10), Alignment(horizontal="left", vertical="center"))
-    _merged(ws, 2, half + 1, ncols,
-            L.frame_text("as_of", lang, as_of=as_of, hour=instance.as_of_hour, date=instance.plan_date),
-            Font(name=body, size=10), Alignment(horizontal="right", vertical="center"))
+    issued = L.frame_text("issued_by", lang, office=instance.issuing_office)
+    stamp = L.frame_text("as_of", lang, as_of=as_of, hour=instance.as_of_hour, date=instance.plan_date)
+    # The first table's caption stands in row 2 between the issuing office and the as-of stamp,
+    # right above its header: the header stays in row 3 on every sheet (the house frame).
+    first_caption = sheet.tables[0].caption if sheet.tables else None
+    left, right, crowded = _row2_columns(widths, ncols, issued, stamp, first_caption)
+    wrap = {"wrap_text": True} if crowded else {}
+    _merged(ws, 2, 1, left, issued, Font(name=body, size=10),
+            Alignment(horizontal="left", vertical="center", **wrap))
+    if first_caption:
+        _merged(ws, 2, left + 1, right - 1, first_caption, Font(name=body, bold=True, size=12),
+                Alignment(horizontal="center", vertical="center", **wrap))
+    _merged(ws, 2, right, ncols, stamp, Font(name=body, size=10),
+            Alignment(horizontal="right", vertical="center", **wrap))
+    if crowded:
+        ws.row_dimensions[2].height = 2 * LINE_HEIGHT + 4
 
     row = FIRST_HEADER_ROW
     for k, table in enumerate(sheet.tables):
-        if k > 0:
+        if k > 0:  # a blank row, the caption, then the header
             row += 1
             if table.caption:
                 _merged(ws, row, 1, ncols, table.caption, Font(name=body, bold=True, size=12),
@@ -150,6 +161,26 @@ def _write_sheet(ws: Worksheet, instance: Instance, sheet: Sheet, lang: str, sty
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _row2_columns(widths: list[float], ncols: int, issued: str, stamp: str,
+                  caption: str | None) -> tuple[int, int, bool]:
+    """Row 2's parts: the issuing office in columns 1..left, the first table's caption (if any)
+    in left+1..right-1, the as-of stamp in right..ncols; `crowded` when the texts cannot all fit
+    on one line (they then wrap in a taller row)."""
+    if not caption:
+        half = max(1, ncols // 2)
+        return half, half + 1, False
+    left = 1
+    while left < ncols and sum(widths[:left]) < display_width(issued) + 2:
+        left += 1
+    right = ncols
+    while right > 1 and sum(widths[right - 1:]) < display_width(stamp) + 2:
+        right -= 1
+    if right - left >= 2 and sum(widths[left:right - 1]) >= display_width(caption) * 1.2 + 2:
+        return left, right, False
+    third = max(1, ncols // 3)  # a table has at least 序号, one column and 备注
+    return third, max(third + 2, ncols - third + 1), True
 
 
 def _write_table(ws: Worksheet, table: Table, header_row: int, widths: list[float], body: str,
