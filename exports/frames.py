@@ -30,7 +30,7 @@ class Table:
     frame: pd.DataFrame
     sum_columns: tuple[str, ...] = ()
     count_column: str | None = None  # the 合计 row counts the rows in this column
-    caption: str | None = None  # a heading row above the header (second and later tables)
+    caption: str | None = None  # a heading above the header (the first table's in row 2, see exports/xlsx.py)
     empty_text: str | None = None  # shown in one row when the table has no data
 
 
