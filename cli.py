@@ -336,7 +336,6 @@ def bench(family: str, sense: str | None, files: tuple[str, ...], optima: str | 
     click.echo(f"{family}: {len(rows)} instances, {exact} at the reference value, {total:.1f} s in total")
 
 
-
 # ---------------------------------------------------------------- what-if sweeps and reserves (issue #9)
 
 def _scenario_runs(base_file: str, scenario_args: tuple[str, ...], lang: str):
@@ -441,11 +440,12 @@ def whatif(base: str, scenarios: tuple[str, ...], output: str, time_limit: float
     inputs = (Path(base), *(Path(s) for s in scenarios))
     cols = [Column(name, desc, i, r.plan, r.error) for (name, desc, i), r in zip(columns, results)]
     try:
-        for c in cols:
-            if c.name != columns[0][0]:
-                save(c.instance, _sidecar(out, c.name, "instance"), protect=inputs)
+        for k, c in enumerate(cols):
+            name = "base" if k == 0 else c.name  # the base's instance is BASE itself
+            if k:
+                save(c.instance, _sidecar(out, name, "instance"), protect=inputs)
             if c.plan is not None:
-                save(c.plan, _sidecar(out, c.name, "plan"), protect=inputs)
+                save(c.plan, _sidecar(out, name, "plan"), protect=inputs)
         write_comparison(out, cols, lang, protect=inputs)
         if report_html:
             from report import write_report

@@ -462,6 +462,7 @@ COMPARE: dict[str, tuple[str, str]] = {
     "yuan": ("元", "yuan"),
     "error": ("求解失败：{error}", "failed: {error}"),
     "no_plan": ("无方案", "no plan"),
+    "warm_start": ("初始方案（限时内未改进）", "Warm start (not improved in time)"),
     "reserve_rooms": ("隔离房间（储备）", "Isolation rooms (reserve)"),
     "reserve_staff": ("储备人员·{role}", "Reserve staff: {role}"),
     "reserve_vehicle": ("储备车辆·{kind}", "Reserve vehicles: {kind}"),

@@ -148,13 +148,13 @@ def comparison_sheet(columns: list[Column], lang: str) -> Sheet:
     # the solver
     add("g_solve", _w("r_status", lang), "",
         [_w("error", lang, error=c.error) if c.error else _w("no_plan", lang) if c.plan is None
-         else L.word("status", c.plan.meta.status, lang) for c in columns])
+         else _status(c.plan.meta.status, lang) for c in columns])
     add("g_solve", _w("r_wall", lang), unit("s"), each(lambda p: number(round(p.meta.wall_seconds, 1))))
     tiers = [t for t in TIER_ORDER if any(p and tier_of(p, t) for p in plans)]
     for tier in tiers:
         label = L.priority_tier(tier, lang)
         add("g_solve", _w("r_tier_status", lang, tier=label), "",
-            each(lambda p: L.word("status", (tier_of(p, tier) or {}).get("status", ""), lang)))
+            each(lambda p: _status((tier_of(p, tier) or {}).get("status"), lang)))
         add("g_solve", _w("r_tier_gap", lang, tier=label), unit("%"),
             each(lambda p: _gap_pct(tier_of(p, tier))))
 
@@ -163,6 +163,13 @@ def comparison_sheet(columns: list[Column], lang: str) -> Sheet:
     frame = _frame(rows, ["group", "indicator", "unit", *[f"s{k}" for k in range(len(names))]], headers, lang)
     return Sheet("compare", _w("sheet", lang), _title(columns[0].instance, _w("subject", lang), lang),
                  [Table(frame)], [_w("note_compare", lang), _w("note_gap", lang)])
+
+
+def _status(code: str | None, lang: str) -> str | None:
+    """A solver status in words; a tier left at the modules' warm start says so."""
+    if code is None:
+        return None
+    return _w("warm_start", lang) if code == "WARM_START" else L.word("status", code, lang)
 
 
 def _gap_pct(tier: dict | None) -> float | None:
