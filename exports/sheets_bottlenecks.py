@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from exports import labels as L
 from exports.frames import Context, Sheet, natural_key, number, sheet, table
-from models.plan_explain import Bottleneck
+from models.plan_explain import Bottleneck, Companion
 
 L.SHEETS["bottlenecks"] = ("瓶颈", "Bottlenecks", "资源瓶颈及增援建议表", "Bottlenecks and reliefs")
 L.COLUMNS.update({
@@ -59,7 +59,13 @@ SKILL_ZH = {"sampler": "采样人员", "registrar": "扫码登记人员", "epide
 
 
 def relief_text(ctx: Context, b: Bottleneck) -> str:
-    """The relief in the workbook's language, e.g. `城关宾馆增加隔离房间369间`."""
+    """The relief in the workbook's language, e.g. `城关宾馆增加隔离房间369间`, with what was added
+    beside it (`，同时…`)."""
+    parts = [_one_relief(ctx, b), *(_one_relief(ctx, c) for c in b.companions)]
+    return ("，同时" if ctx.lang == "zh" else " with ").join(parts)
+
+
+def _one_relief(ctx: Context, b: Bottleneck | Companion) -> str:
     place = ctx.township_name(b.target) if b.kind == "staff" else ctx.any_name(b.target)
     if ctx.lang == "en":
         return f"+{b.relief} {b.unit} ({b.skill}) at {place}" if b.skill else f"+{b.relief} {b.unit} at {place}"

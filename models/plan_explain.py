@@ -13,6 +13,17 @@ Outcome = Literal["verified", "cut", "not_cleared", "not_tried", "no_lines"]
 Method = Literal["lp", "re_solve", "none"]
 
 
+class Companion(Strict):
+    """A second resource added with a bottleneck's relief, because the re-solve of the relief alone
+    found it binding for the same lines (rooms need day-0 site staff, for instance)."""
+
+    kind: ResourceKind
+    target: Id
+    skill: str | None = None
+    unit: str
+    relief: int = Field(ge=0)
+
+
 class Bottleneck(Strict):
     """A resource ranked by what one more unit of it buys in the critical tier."""
 
@@ -24,6 +35,8 @@ class Bottleneck(Strict):
     unit: str = Field(description="Unit of the relief: rooms, people, tubes, desks, vehicles or the goods' unit")
     relief: int = Field(ge=0, description="Units the counterfactual adds (0: none proposed)")
     counterfactual: str = Field(description="The relief and what it buys, in the planner's words")
+    companions: list[Companion] = Field(
+        default=[], description="Added with the relief in the re-solve that `outcome` reports (empty: the relief alone)")
     outcome: Outcome = Field(description="verified: the re-solve clears the lines; cut: it reduces them; "
                                          "not_cleared: it does not; not_tried: no time was left for the re-solve; "
                                          "no_lines: a marginal value only, no shortage line names it")

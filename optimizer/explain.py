@@ -41,13 +41,14 @@ from dataclasses import dataclass, field
 from models.config import SolveConfig
 from models.instance import Instance
 from models.plan import Plan, Shortage
-from models.plan_explain import Bottleneck
-from optimizer.relief import Relief, patch, propose, weight
+from models.plan_explain import Bottleneck, Companion
+from optimizer.relief import Relief, group, patch, propose, weight
 
 log = logging.getLogger(__name__)
 PROCESSES = 2  # the machine's cores; each re-solve uses one CP-SAT worker
 OVERRUN = 1.15  # a re-solve may end this much after its limit (reading the plan out, routing)
 SPAWN_S = 3.0  # starting a worker process (imports) before its first re-solve
+FOLLOW = "with"  # job key (FOLLOW, k): relief k with the resources its re-solve found binding next
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Outcome:
     terms: dict[str, float]
     lines: dict[tuple, float]
     seconds: float
+    short: list[Shortage] = field(default_factory=list)  # the re-solve's lines, for a follow-up relief
 
 
 @dataclass
@@ -121,7 +123,8 @@ def _resolve(inst: Instance, relief: Relief | None, seconds: float, seed: int) -
     lines: dict[tuple, float] = {}
     for x in res.plan.shortages:
         lines[line_key(x)] = lines.get(line_key(x), 0.0) + x.quantity
-    return Outcome(res.status, res.tiers[0].value, res.objective_terms, lines, time.perf_counter() - t0)
+    return Outcome(res.status, res.tiers[0].value, res.objective_terms, lines, time.perf_counter() - t0,
+                   res.plan.shortages)
 
 
 def critical_term_names(inst: Instance) -> set[str]:
@@ -145,7 +148,9 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
     reliefs, rules = propose(inst, plan)
     scopes = [scope_of({plan.shortages[i].module for i in r.lines}) for r in reliefs]
     views = {sc: scoped(inst, plan, sc) for sc in dict.fromkeys(scopes)}
-    outcomes: dict[object, Outcome] = {}  # a scope: its baseline; k: relief k
+    outcomes: dict[object, Outcome] = {}  # a scope: its baseline; k: relief k; (FOLLOW, k): with companions
+    scopes_of: dict[object, frozenset[str]] = dict(enumerate(scopes))
+    companions: dict[int, list[Relief]] = {}
     jobs: list[tuple[object, Relief | None]] = []
     for k, (r, sc) in enumerate(zip(reliefs, scopes)):
         if (sc, None) not in jobs:
@@ -163,7 +168,7 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
         nonlocal started
         while jobs and len(pending) < max(1, processes) and fits():
             k, r = jobs.pop(0)
-            pending[pool.submit(_resolve, views[k if r is None else scopes[k]], r, resolve_s, seed)] = k
+            pending[pool.submit(_resolve, views[k if r is None else scopes_of[k]], r, resolve_s, seed)] = k
             started += 1
 
     # spawn, not fork: HiGHS and CP-SAT keep threads that a forked child would inherit stopped
@@ -181,12 +186,20 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
                     outcomes[k] = f.result()
                 except Exception as e:  # a failed re-solve is reported, not fatal
                     log.warning("re-solve %s failed: %s", k, e)
+                    continue
+                if isinstance(k, int):
+                    follow = _follow_up(inst, plan, reliefs[k], outcomes[k])
+                    if follow:  # tried next: the same lines, the relief with what bound them instead
+                        jobs.insert(0, ((FOLLOW, k), [reliefs[k], *follow]))
+                        scopes_of[(FOLLOW, k)] = scopes[k]
+                        companions[k] = follow
             try:
                 submit(pool)
             except BrokenProcessPool as e:  # a worker died: what ran stands, the rest is not tried
                 log.warning("re-solves stopped: %s", e)
                 jobs.clear()
-    bottlenecks = [_bottleneck(inst, plan, r, outcomes.get(k), outcomes.get(sc), names, rooms, sc)
+    bottlenecks = [_bottleneck(inst, plan, r, outcomes.get(k), outcomes.get(sc), names, rooms, sc,
+                               companions.get(k, []), outcomes.get((FOLLOW, k)))
                    for k, (r, sc) in enumerate(zip(reliefs, scopes))]
     shown = {b.target for b in bottlenecks if b.kind == "rooms"}
     bottlenecks += [_room_only(site, value) for site, value in sorted(rooms.items()) if site not in shown]
@@ -266,14 +279,35 @@ def _module_critical(outcome: Outcome | None, modules: set[str], names: set[str]
     return sum(v for n, v in outcome.terms.items() if n in names and n.split(".")[0] in modules)
 
 
+def _follow_up(inst: Instance, plan: Plan, r: Relief, outcome: Outcome) -> list[Relief]:
+    """Other resources the relief's re-solve names as binding for the lines the relief did not
+    clear (one round: a relief and what it needs beside it, not a chain)."""
+    keys = {line_key(plan.shortages[i]) for i in r.lines}
+    left = [x for x in outcome.short if line_key(x) in keys]
+    if outcome.critical is None or not left:
+        return []
+    found, _ = group(inst, left)
+    return [f for f in found if f.key != r.key]
+
+
 def _bottleneck(inst: Instance, plan: Plan, r: Relief, outcome: Outcome | None, base: Outcome | None,
-                names: set[str], rooms: dict[str, float], scope: frozenset[str]) -> Bottleneck:
+                names: set[str], rooms: dict[str, float], scope: frozenset[str],
+                follow: list[Relief], joint: Outcome | None) -> Bottleneck:
     lines = [plan.shortages[i] for i in r.lines]
     keys = [line_key(x) for x in lines]
+    alone = outcome
     unit = max({x.unit for x in lines}, key=lambda u: sum(weight(inst, x) for x in lines if x.unit == u))
     planned = sum(x.quantity for x in lines if x.unit == unit)
     before = _short(lines, keys, base, unit)
     after = _short(lines, keys, outcome, unit)
+    with_follow = _short(lines, keys, joint, unit)
+    words = r.words()
+    if with_follow is not None and after is not None and with_follow < after:
+        # the relief and what bound the lines next did more than the relief alone: report that
+        outcome, after = joint, with_follow
+        words = " with ".join([r.words(), *(f.words() for f in follow)])
+    else:
+        follow = []
     modules = {x.module for x in lines}
     tier = "critical" if any(x.tier == "critical" for x in lines) else "routine"
     rate = {k: weight(inst, x) / x.quantity for k, x in zip(keys, lines) if x.tier == tier and x.quantity}
@@ -282,31 +316,35 @@ def _bottleneck(inst: Instance, plan: Plan, r: Relief, outcome: Outcome | None, 
     how = f"re-solve of {' and '.join(sorted(scope))}, other duties as planned"
     if outcome is None or base is None or after is None or before is None:
         state = "not_tried"
-        text = f"proposed: {r.words()} for {subject} (not tried: no time left for its re-solve)"
+        text = f"proposed: {words} for {subject} (not tried: no time left for its re-solve)"
     elif before == 0:
         state = "not_cleared"
-        text = (f"not shown by {r.words()}: the baseline {how} had none of {subject} short "
+        text = (f"not shown by {words}: the baseline {how} had none of {subject} short "
                 f"(replanned alone, the scope finds them a place)")
     elif after == 0:
         state = "verified"
-        text = f"{r.words()} clears {subject} (verified by a {how}: {before:g} → 0 {unit})"
+        text = f"{words} clears {subject} (verified by a {how}: {before:g} → 0 {unit})"
     elif after < before:
         state = "cut"
-        text = f"{r.words()} cuts {subject} (verified by a {how}: {before:g} → {after:g} {unit})"
+        text = f"{words} cuts {subject} (verified by a {how}: {before:g} → {after:g} {unit})"
     else:
         state = "not_cleared"
-        text = f"not cleared by {r.words()} ({how}: still {after:g} {unit} short of {subject}, baseline {before:g})"
+        text = f"not cleared by {words} ({how}: still {after:g} {unit} short of {subject}, baseline {before:g})"
     value, method = None, "none"
     if r.kind == "rooms" and r.target in rooms:
         value, method = rooms[r.target], "lp"
         text += f"; one more room there buys {value:g} person-days (LP relaxation)"
-    elif before is not None and after is not None and r.total:
-        # the addressed lines' shortage in their tier's units, baseline less relief, per unit added
-        value, method = sum(w * (base.lines.get(k, 0.0) - outcome.lines.get(k, 0.0))
+    elif before is not None and alone is not None and alone.critical is not None and r.total:
+        # the addressed lines' shortage in their tier's units, baseline less the relief alone, per unit
+        value, method = sum(w * (base.lines.get(k, 0.0) - alone.lines.get(k, 0.0))
                             for k, w in rate.items()) / r.total, "re_solve"
     skill = ", ".join(sorted(r.units)) if r.kind in ("staff", "stock") else None
     return Bottleneck(rank=1, kind=r.kind, resource=r.resource(), target=r.target or "county", skill=skill,
-                      unit=r.unit, relief=r.total, counterfactual=text, outcome=state, tier=tier, shortage_before=before,
+                      unit=r.unit, relief=r.total, counterfactual=text, outcome=state, tier=tier,
+                      companions=[Companion(kind=f.kind, target=f.target or "county", unit=f.unit, relief=f.total,
+                                            skill=", ".join(sorted(f.units)) if f.kind in ("staff", "stock") else None)
+                                  for f in follow],
+                      shortage_before=before,
                       shortage_after=after, shortage_unit=unit, critical_before=crit_before,
                       critical_after=crit_after, marginal_value=value, method=method, lines=list(r.lines))
 

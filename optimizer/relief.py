@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from models.instance import Instance
 from models.plan import Plan, Shortage
 from optimizer.isolation_rules import (
-    always_open, days_held, may_house, release_day, staff_needed, transfer_min,
+    NONMEDICAL, always_open, days_held, may_house, release_day, staff_needed, transfer_min,
 )
 from optimizer.roads_rules import checkpoint_shifts
 from optimizer.sampling_rules import desk_shift_capacity
@@ -97,9 +97,19 @@ def _ids(text: str) -> list[str]:
 def propose(inst: Instance, plan: Plan) -> tuple[list[Relief], list[int]]:
     """Reliefs for the plan's shortage lines, grouped by resource (critical lines' groups first,
     then by shortage in critical-tier units, largest first), and the lines no relief addresses."""
+    reliefs, unaddressed = group(inst, plan.shortages)
+    reliefs.sort(key=lambda r: (-sum(weight(inst, plan.shortages[i]) for i in r.lines if
+                                    plan.shortages[i].tier == "critical"),
+                                -sum(weight(inst, plan.shortages[i]) for i in r.lines), r.key))
+    return reliefs, unaddressed
+
+
+def group(inst: Instance, shortages: list[Shortage]) -> tuple[list[Relief], list[int]]:
+    """Reliefs of these lines, one per resource (sized, `lines` indexing `shortages`), and the
+    indexes of the lines whose binding is no resource."""
     groups: dict[tuple, Relief] = {}
     unaddressed: list[int] = []
-    for i, line in enumerate(plan.shortages):
+    for i, line in enumerate(shortages):
         r = _relief_of(inst, line)
         if r is None:
             unaddressed.append(i)
@@ -109,12 +119,8 @@ def propose(inst: Instance, plan: Plan) -> tuple[list[Relief], list[int]]:
             _merge(groups[r.key], r)
         else:
             groups[r.key] = r
-    reliefs = [_sized(inst, plan, r) for r in groups.values()]
-    reliefs = [r for r in reliefs if r.total > 0]
-    reliefs.sort(key=lambda r: (-sum(weight(inst, plan.shortages[i]) for i in r.lines if
-                                    plan.shortages[i].tier == "critical"),
-                                -sum(weight(inst, plan.shortages[i]) for i in r.lines), r.key))
-    return reliefs, unaddressed
+    reliefs = [_sized(inst, [shortages[i] for i in r.lines], r) for r in groups.values()]
+    return [r for r in reliefs if r.total > 0], unaddressed
 
 
 def weight(inst: Instance, line: Shortage) -> float:
@@ -154,7 +160,7 @@ def _relief_of(inst: Instance, line: Shortage) -> Relief | None:
         m = re.match(r"site staff on the plan date .* within commuting range of (.*)", b)
         if m:
             town = _ids(m.group(1))[0]
-            return Relief("staff", town, {"doctor": 0, "nurse": 0}, "people")
+            return Relief("staff", town, {"doctor": 0, "nurse": 0, _site_skill(inst, "non-medical staff"): 0}, "people")
         return None
     if line.module == "sampling":
         m = re.match(r"trained samplers/registrars within commuting range of (.*)", b)
@@ -234,9 +240,8 @@ def _nearest_room_site(inst: Instance, cohort_id: str | None) -> str | None:
     return min(sites, key=lambda s: (transfer_min(inst, c.origin, s), s.id)).id
 
 
-def _sized(inst: Instance, plan: Plan, r: Relief) -> Relief:
+def _sized(inst: Instance, lines: list[Shortage], r: Relief) -> Relief:
     """The relief's units, from the shortage of its lines."""
-    lines = [plan.shortages[i] for i in r.lines]
     if r.kind == "rooms":
         need: dict[int, float] = defaultdict(float)  # day -> people of the group's cohorts without a room
         for x in lines:
@@ -289,10 +294,12 @@ def _staff_units(inst: Instance, r: Relief, lines: list[Shortage]) -> dict[str, 
     if skills == {"delivery"}:
         kg = sum(x.quantity * _unit_kg(inst, x.entity) for x in lines)
         return {"delivery": max(1, math.ceil(kg / inst.policy.supply.last_mile_kg_per_worker))}
-    if skills == {"doctor", "nurse"}:  # a site lacking all its day-0 staff: one unit of 50 people
-        need = staff_needed(inst, 50)
+    if {"doctor", "nurse"} <= skills:  # day-0 site staff for the people placed: per 50 and shift, every shift
+        need = staff_needed(inst, math.ceil(sum(x.quantity for x in lines)))
         shifts = inst.policy.isolation.shifts_per_day
-        return {"doctor": need["doctor"] * shifts, "nurse": need["nurse"] * shifts}
+        other = next(iter(skills - {"doctor", "nurse"}), None)
+        return {"doctor": need["doctor"] * shifts, "nurse": need["nurse"] * shifts,
+                **({other: need[NONMEDICAL] * shifts} if other else {})}
     (skill,) = skills  # isolation site staff: person-shifts short, one shift a person a day
     return {skill: math.ceil(sum(x.quantity for x in lines))}
 
@@ -321,9 +328,15 @@ def _unit_kg(inst: Instance, commodity: str | None) -> float:
     return c.unit_weight_kg if c is not None else 1.0
 
 
-def patch(inst: Instance, r: Relief) -> Instance:
-    """A copy of the instance with the relief added, re-validated."""
+def patch(inst: Instance, relief: "Relief | list[Relief]") -> Instance:
+    """A copy of the instance with the relief (or reliefs, together) added, re-validated."""
     data = inst.model_dump(mode="json")
+    for r in relief if isinstance(relief, list) else [relief]:
+        _add(data, r)
+    return Instance.model_validate(data)
+
+
+def _add(data: dict, r: Relief) -> None:
     n = r.total
     if r.kind == "rooms":
         _entity(data["isolation_sites"], r.target)["rooms"] += n
@@ -348,7 +361,6 @@ def patch(inst: Instance, r: Relief) -> Instance:
     elif r.kind == "staff":
         for skill, k in sorted(r.units.items()):
             data["staff"] += _new_staff(data["staff"], skill, r.target, k)
-    return Instance.model_validate(data)
 
 
 def _entity(rows: list[dict], ident: str) -> dict:
@@ -368,8 +380,15 @@ def _new_staff(staff: list[dict], skill: str, township: str, n: int) -> list[dic
     like = [p for p in staff if skill in p["skills"] and p["home_township"] == township] or \
            [p for p in staff if skill in p["skills"]]
     hours = sorted(p["hours_per_day"] for p in like)[len(like) // 2] if like else 8
-    return [{"id": f"CF-{skill}-{township}-{k}", "name": f"+{skill} {k}", "skills": [skill],
-             "home_township": township, "hours_per_day": hours} for k in range(1, n + 1)]
+    taken = {p["id"] for p in staff}  # two reliefs together may add the same skill in the same township
+    fresh: list[str] = []
+    k = 0
+    while len(fresh) < n:
+        k += 1
+        if f"CF-{skill}-{township}-{k}" not in taken:
+            fresh.append(f"CF-{skill}-{township}-{k}")
+    return [{"id": i, "name": f"+{skill} {k}", "skills": [skill], "home_township": township, "hours_per_day": hours}
+            for k, i in enumerate(fresh, start=1)]
 
 
-__all__ = ["Relief", "patch", "propose", "weight"]
+__all__ = ["Relief", "group", "patch", "propose", "weight"]

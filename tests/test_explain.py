@@ -84,6 +84,27 @@ def test_rooms_short_by_five_get_plus_five_rooms_verified(rooms_short):
     assert verify(inst, done.plan) == []  # an explained plan is still the same plan
 
 
+def test_rooms_that_need_staff_come_with_the_staff_the_re_solve_found_binding(rooms_short):
+    """45 people already fill 45 of H1's 50 rooms and its crew staffs one unit of 50: 8 arrive on
+    day 0, 3 go without a room. Three more rooms alone house no one (53 people need a second unit
+    of day-0 staff), so the counterfactual adds the staff its re-solve found binding."""
+    from tests.test_isolation import crew
+
+    rooms_short["isolation_sites"] = [dict(rooms_short["isolation_sites"][0], rooms=50, occupants=[
+        {"release_day": 5, "people": 45, "category": "close_contact"}])]
+    rooms_short["staff"] = crew("H1")
+    rooms_short["cohorts"] = [{"id": "K1", "day": 0, "origin": "T1", "category": "close_contact", "people": 8}]
+    inst, plan = planned(rooms_short)
+    assert [(x.entity, x.quantity, x.binding_resource) for x in plan.shortages] == [("K1", 3, "rooms: H1 full")]
+    done = explain(inst, plan, BUDGET, resolve_s=RESOLVE_S, processes=1)
+    (b,) = done.plan.bottlenecks
+    assert (b.resource, b.relief, b.outcome, b.shortage_after) == ("rooms at H1", 3, "verified", 0)
+    (staff,) = b.companions
+    assert staff.kind == "staff" and {"doctor", "nurse"} <= set(staff.skill.split(", "))
+    assert b.marginal_value == 0  # the LP agrees: a room alone buys nothing while staff bind
+    assert verify(inst, done.plan) == []
+
+
 def test_missing_epidemiologist_is_one_more_epidemiologist(staff_short):
     inst, plan = planned(staff_short)
     (line,) = [x for x in plan.shortages if x.module == "tracing"]
