@@ -103,6 +103,18 @@ def _g(x: float | None) -> str:
     return "—" if x is None else f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
+def top_table(ctx: Context, n: int):
+    """The n resources whose next unit buys the most, with their relief and its re-solve: for the
+    leader summary of the dispatch workbook."""
+    ranked = sorted(ctx.plan.bottlenecks, key=lambda b: b.rank)[:n]
+    rows = [{"rank": b.rank, "resource": ctx.word("resource_kind", b.kind),
+             "place": ctx.township_name(b.target) if b.kind == "staff" else ctx.any_name(b.target),
+             "marginal": number(b.marginal_value), "outcome": ctx.word("outcome", b.outcome),
+             "counterfactual": effect_text(ctx, b)} for b in ranked]
+    caption = f"四、主要资源瓶颈（前{n}项）" if ctx.lang == "zh" else f"D. Bottlenecks (top {n})"
+    return table(ctx, rows, ["rank", "resource", "place", "marginal", "outcome", "counterfactual"], caption=caption)
+
+
 @sheet("bottlenecks", order=910)
 def bottlenecks_sheet(ctx: Context) -> Sheet | None:
     """瓶颈: ranked resources, then the shortage lines with their counterfactuals."""

@@ -117,7 +117,13 @@ def _resolve(inst: Instance, relief: Relief | None, seconds: float, seed: int) -
     if relief is not None:
         inst = patch(inst, relief)
     t0 = time.perf_counter()
-    res = solve(inst, SolveConfig(time_limit_s=seconds, seed=seed, workers=1), tiers=("critical",))
+    quiet = logging.getLogger("optimizer.solve")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # dozens of re-solves: their retries and fallbacks are not the planner's news
+    try:
+        res = solve(inst, SolveConfig(time_limit_s=seconds, seed=seed, workers=1), tiers=("critical",))
+    finally:
+        quiet.setLevel(level)
     if res.plan is None or not res.tiers or res.tiers[0].value is None:
         return Outcome(res.status, None, {}, {}, time.perf_counter() - t0)
     lines: dict[tuple, float] = {}
@@ -151,11 +157,8 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
     outcomes: dict[object, Outcome] = {}  # a scope: its baseline; k: relief k; (FOLLOW, k): with companions
     scopes_of: dict[object, frozenset[str]] = dict(enumerate(scopes))
     companions: dict[int, list[Relief]] = {}
-    jobs: list[tuple[object, Relief | None]] = []
-    for k, (r, sc) in enumerate(zip(reliefs, scopes)):
-        if (sc, None) not in jobs:
-            jobs.append((sc, None))  # the scope's baseline, before its first relief
-        jobs.append((k, r))
+    followed: set[frozenset[str]] = set()
+    jobs = _job_order(scopes)
     pending: dict[Future, object] = {}
     started = 0
     spawn = SPAWN_S if processes > 1 else 0.0
@@ -168,7 +171,10 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
         nonlocal started
         while jobs and len(pending) < max(1, processes) and fits():
             k, r = jobs.pop(0)
-            pending[pool.submit(_resolve, views[k if r is None else scopes_of[k]], r, resolve_s, seed)] = k
+            if isinstance(k, int):
+                r = reliefs[k]
+            view = views[k] if isinstance(k, frozenset) else views[scopes_of[k]]
+            pending[pool.submit(_resolve, view, r, resolve_s, seed)] = k
             started += 1
 
     # spawn, not fork: HiGHS and CP-SAT keep threads that a forked child would inherit stopped
@@ -187,12 +193,13 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
                 except Exception as e:  # a failed re-solve is reported, not fatal
                     log.warning("re-solve %s failed: %s", k, e)
                     continue
-                if isinstance(k, int):
+                if isinstance(k, int) and scopes[k] not in followed:
                     follow = _follow_up(inst, plan, reliefs[k], outcomes[k])
                     if follow:  # tried next: the same lines, the relief with what bound them instead
                         jobs.insert(0, ((FOLLOW, k), [reliefs[k], *follow]))
                         scopes_of[(FOLLOW, k)] = scopes[k]
                         companions[k] = follow
+                        followed.add(scopes[k])  # one per area: the budget goes to breadth first
             try:
                 submit(pool)
             except BrokenProcessPool as e:  # a worker died: what ran stands, the rest is not tried
@@ -277,6 +284,25 @@ def _module_critical(outcome: Outcome | None, modules: set[str], names: set[str]
     if outcome is None or outcome.critical is None:
         return None
     return sum(v for n, v in outcome.terms.items() if n in names and n.split(".")[0] in modules)
+
+
+def _job_order(scopes: list[frozenset[str]]) -> list[tuple[object, int | None]]:
+    """Re-solve jobs: each area (scope) in turn, its baseline first and then its reliefs, most
+    important first within the area; areas in the order of their most important relief. A budget
+    too small for everything then still tries the top relief of every area, rather than all of
+    one area whose units are large (a county's goods run to 10^5 person-days, its rooms to 10^3)."""
+    by_scope: dict[frozenset[str], list[int]] = {}
+    for k, sc in enumerate(scopes):
+        by_scope.setdefault(sc, []).append(k)
+    queues = [[(sc, None), *((k, None) for k in ks)] for sc, ks in by_scope.items()]
+    out: list[tuple[object, int | None]] = []
+    while any(queues):
+        for q in queues:
+            if q:
+                out.append(q.pop(0))
+                if isinstance(out[-1][0], frozenset) and q:  # a baseline: its first relief with it
+                    out.append(q.pop(0))
+    return out
 
 
 def _follow_up(inst: Instance, plan: Plan, r: Relief, outcome: Outcome) -> list[Relief]:

@@ -38,7 +38,8 @@ from optimizer.tracing_rules import it_hub, workload_min
 KIND_SKILL = {"doctors": "doctor", "nurses": "nurse"}  # isolation_diagnosis.KIND_WORDS, back to skills
 SKILL_WORDS = {"epidemiologist": ("epidemiologist", "epidemiologists"), "police": ("police officer", "police officers"),
                "it": ("IT supporter", "IT supporters"), "checkpoint_guard": ("checkpoint guard", "checkpoint guards"),
-               "grid_worker": ("grid worker", "grid workers")}
+               "grid_worker": ("grid worker", "grid workers"),
+               "delivery": ("delivery worker", "delivery workers")}
 ROLE_WORDS = {"epidemiologists": "epidemiologist", "police officers": "police", "IT supporters": "it"}
 
 

@@ -160,3 +160,13 @@ def test_cli_explain_writes_the_explained_plan_and_refuses_another_instance(room
     bad = CliRunner().invoke(main, ["explain", str(tmp_path / "other.json"), str(tmp_path / "p.json"),
                                     "-o", str(tmp_path / "y.json")])
     assert bad.exit_code == 2 and "not of 另一个县" in bad.output
+
+
+def test_re_solves_take_every_area_in_turn():
+    """Goods' units dwarf rooms': a short budget must still reach the top relief of every area."""
+    from optimizer.explain import _job_order
+
+    goods, rooms, cases = frozenset({"supply", "roads"}), frozenset({"isolation"}), frozenset({"tracing"})
+    order = _job_order([goods, goods, rooms, goods, cases, rooms])
+    assert order[:6] == [(goods, None), (0, None), (rooms, None), (2, None), (cases, None), (4, None)]
+    assert sorted(k for k, _ in order if isinstance(k, int)) == list(range(6))
