@@ -428,6 +428,10 @@ def whatif(base: str, scenarios: tuple[str, ...], output: str, time_limit: float
     inst, columns = _scenario_runs(base, scenarios, lang)
     jobs, solver_workers = _jobs_and_workers(backend, scheduler, workers, len(columns))
     limit = run_limit(time_limit - (time.perf_counter() - started), len(columns), jobs)
+    waves = -(-len(columns) // jobs)
+    if limit * waves > time_limit:
+        click.echo(f"warning: --time-limit {time_limit:g} s is too short for {len(columns)} runs {jobs} at a time: "
+                   f"each run gets at least {limit:g} s, so the sweep takes about {limit * waves:.0f} s", err=True)
     click.echo(f"{len(columns)} runs, {jobs} at a time, {limit:.1f} s each, {solver_workers} CP-SAT worker(s) each",
                err=True)
     config = SolveConfig(time_limit_s=limit, seed=seed, workers=solver_workers)

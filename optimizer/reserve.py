@@ -12,7 +12,7 @@ Method (docs/whatif.md "Reserve"):
      categories, rooms enough for every cohort), priced at `ROOM_PREMIUM` × the dearest
      standing room, so the cost tier fills standing rooms first and buys the fewest
      reserve room-days;
-   - staff: people of each reserve skill (a quarter of the pool's holders per township, at
+   - staff: people of each reserve skill (a quarter of the county's holders of the skill, at
      least `RESERVE_MIN`) in every township with a critical shortage or a standing isolation
      site (commuting range keeps a reserve useful only near its trouble);
    - vehicles: trucks at every supply source (the source's largest, cold chain, with a
@@ -50,7 +50,7 @@ PREFIX = "RSV"
 RESERVE_SKILLS = ("epidemiologist", "police", "sampler", "registrar", "doctor", "nurse", "checkpoint_guard",
                   "delivery", "driver")
 ROOM_PREMIUM = 10  # a reserve room-day costs this many times the dearest standing room-day
-RESERVE_SHARE, RESERVE_MIN = 0.25, 6  # generous reserve people per skill and township
+RESERVE_SHARE, RESERVE_MIN = 0.25, 6  # generous reserve people per skill and short township, of the county's holders
 RESERVE_TRUCKS, RESERVE_BUSES = 2, 1  # per source, per standing isolation site
 STAFF_HOURS = 8  # a reserve person's day
 
@@ -145,9 +145,10 @@ def generous_amounts(instance: Instance, short_townships: set[str]) -> dict[tupl
     for p in instance.staff:
         for s in p.skills:
             holders[s] += 1
-    per_town = max(1, len(instance.townships))
     for skill in RESERVE_SKILLS:
-        n = max(RESERVE_MIN, math.ceil(RESERVE_SHARE * holders[skill] / per_town))
+        # a quarter of the county's holders in each short township: a sealed township's testing
+        # alone can need more samplers than its own township and neighbours hold
+        n = max(RESERVE_MIN, math.ceil(RESERVE_SHARE * holders[skill]))
         for t in sorted(short_townships):
             amounts[f"staff:{skill}", t] = n
     return amounts

@@ -16,7 +16,8 @@ a node has cores, and one worker per scenario gives the most plans per hour.
 The budget: `time_limit_s` bounds the whole sweep. Runs go in waves of `jobs`; each run's
 own limit is what is left after start-up, divided by the number of waves, so that the last
 wave still ends in time (a run's limit counts its reading, solving, routing and read-out,
-as `solve` does).
+as `solve` does). A run never gets less than `MIN_RUN_S`: a budget too small for the runs
+is overrun, with a warning, rather than spent on runs that end without a plan.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 BACKENDS = ("local", "dask", "ray")
 STARTUP_S = 4.0  # a spawned process imports OR-Tools, pandas and pydantic before its first solve (measured ~3 s)
 OUTPUT_SHARE = 0.08  # of the budget, for writing the comparison workbook and the plans
+MIN_RUN_S = 15.0  # below this a demo-county run may end without any plan: building the model and the modules'
+# warm starts alone take 8-15 s of it (measured at loads 1-7), and a run without a plan compares nothing
 
 
 @dataclass
@@ -62,11 +65,12 @@ class RunResult:
         return "ERROR" if self.result is None else self.result.status
 
 
-def run_limit(budget_s: float, runs: int, jobs: int) -> float:
-    """Each run's time limit so that `runs` runs in waves of `jobs` fit the sweep's budget."""
+def run_limit(budget_s: float, runs: int, jobs: int, floor: float = MIN_RUN_S) -> float:
+    """Each run's time limit so that `runs` runs in waves of `jobs` fit the sweep's budget, but
+    never below `floor` (the sweep then overruns its budget, and the CLI says so first)."""
     waves = math.ceil(runs / max(1, jobs))
     usable = budget_s * (1 - OUTPUT_SHARE) - STARTUP_S
-    return max(1.0, usable / waves)
+    return max(floor, usable / waves)
 
 
 def solve_run(run: Run, config: SolveConfig) -> RunResult:

@@ -60,8 +60,9 @@ def check_sweep(runs: list[Run], results) -> None:
 
 def test_run_limit_fits_the_waves_in_the_budget():
     # 9 runs on 2 processes go in 5 waves: each gets a fifth of what start-up and output leave
-    assert run_limit(62, 9, 2) == pytest.approx((62 * 0.92 - 4) / 5)
-    assert run_limit(5, 9, 2) == 1.0
+    assert run_limit(62, 9, 2, floor=1) == pytest.approx((62 * 0.92 - 4) / 5)
+    assert run_limit(62, 3, 2) == pytest.approx((62 * 0.92 - 4) / 2)
+    assert run_limit(62, 9, 2) == 15.0  # never below the floor where a run may end without a plan
 
 
 def test_sweep_on_the_local_process_pool(county):
