@@ -95,8 +95,12 @@ def leader_sheet(ctx: Context) -> Sheet:
     notes = [_w(ctx, "note_leader")]
     if len(ranked) > TOP_SHORTAGES:
         notes.append(_w(ctx, "note_more", n=len(ranked) - TOP_SHORTAGES))
-    return Sheet("leader", _w(ctx, "leader_sheet"), _title(ctx, _w(ctx, "leader_subject")),
-                 [solve, kpis, short], notes)
+    tables = [solve, kpis, short]
+    if ctx.plan.bottlenecks:  # an explained plan (docs/explain.md): what the next unit of each resource buys
+        from exports.sheets_bottlenecks import top_table
+
+        tables.append(top_table(ctx, 5))
+    return Sheet("leader", _w(ctx, "leader_sheet"), _title(ctx, _w(ctx, "leader_subject")), tables, notes)
 
 
 # ---------------------------------------------------------------- one sheet per township

@@ -141,6 +141,12 @@ def test_bottlenecks_sheet_written_and_read_back(rooms_short, tmp_path):
     # a plan that was not explained has no such sheet
     write_workbook(inst, plan, tmp_path / "plain.xlsx")
     assert "瓶颈" not in pd.ExcelFile(tmp_path / "plain.xlsx").sheet_names
+    # the dispatch workbook's leader summary shows the top bottlenecks of an explained plan only
+    from exports.dispatch import build_dispatch
+
+    leader = build_dispatch(inst, done.plan)[0]
+    assert "瓶颈" in leader.tables[-1].caption and len(leader.tables[-1].frame) == len(done.plan.bottlenecks)
+    assert all("瓶颈" not in (t.caption or "") for t in build_dispatch(inst, plan)[0].tables)
 
 
 def test_cli_explain_writes_the_explained_plan_and_refuses_another_instance(rooms_short, tmp_path):
