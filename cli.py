@@ -508,10 +508,13 @@ def reserve(base: str, scenarios: tuple[str, ...], output: str | None, time_limi
                      for s in critical_lines(confirmed)]
         checks.append(ReserveCheck(confirmed.name, _lines_or_none(before), _lines_or_none(confirmed),
                                    _lines_or_none(generous), remaining))
-    click.echo(f"{'resource':<34} {'where':<20} {'units':>6} {'unit cost':>10} {'cost':>12}")
+    from exports.labels import compare, frame_text
+
+    click.echo("\t".join(compare(k, lang) for k in ("col_resource", "col_where", "col_units", "col_unit_cost",
+                                                       "col_cost")))
     for x in lines:
-        click.echo(f"{resource_word(x.resource, 'en'):<34} {x.where:<20} {x.units:>6} {x.unit_cost:>10,} {x.cost:>12,}")
-    click.echo(f"{'total':<34} {'':<20} {sum(x.units for x in lines):>6} {'':>10} {sum(x.cost for x in lines):>12,}")
+        click.echo(f"{resource_word(x.resource, lang)}\t{x.where}\t{x.units}\t{x.unit_cost}\t{x.cost}")
+    click.echo(f"{frame_text('total', lang)}\t\t{sum(x.units for x in lines)}\t\t{sum(x.cost for x in lines)}")
     for c in checks:
         click.echo(f"{c.scenario}: critical lines {c.before} without the reserve, {c.after} with it "
                    f"(floor {c.floor}: no reserve of these kinds removes them) — {verdict(c).removeprefix('verdict_')}")
