@@ -267,3 +267,91 @@ def test_lagrangian_site_sets_seed_the_p_median_swaps():
     costs = [dist[:, s].min(axis=1).sum() for s in sets]
     assert costs == sorted(costs)
     assert solve_facility(p, time_limit=20, workers=2).objective <= costs[0]
+
+
+def optimal_plans_single_source(p: FacilityProblem) -> tuple[float, list[tuple[int, ...]]]:
+    """Optimum and every optimal client-to-site choice, by enumeration (no penalties, no site count)."""
+    cost = p.cost_matrix()
+    best, plans = float("inf"), []
+    for choice in itertools.product(range(p.num_sites), repeat=p.num_clients):
+        if any(cost[i, j] == FORBIDDEN for i, j in enumerate(choice)):
+            continue
+        load = np.bincount(choice, weights=p.demands, minlength=p.num_sites)
+        if (load > np.asarray(p.capacities)).any():
+            continue
+        total = sum(cost[i, j] for i, j in enumerate(choice)) + sum(p.fixed_costs[j] for j in set(choice))
+        if total < best:
+            best, plans = total, [choice]
+        elif total == best:
+            plans.append(choice)
+    return best, plans
+
+
+def small_tight_problem(seed: int) -> FacilityProblem:
+    rng = np.random.default_rng(100 + seed)
+    sites, clients = 3 + seed % 2, 6
+    demands = rng.integers(2, 9, clients)
+    caps = rng.integers(int(demands.sum() / sites), int(demands.sum() / 1.5), sites)
+    return FacilityProblem(capacities=caps.tolist(), fixed_costs=rng.integers(5, 40, sites).tolist(),
+                           demands=demands.tolist(), costs=rng.integers(1, 30, (clients, sites)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_lp_fixing_keeps_every_optimal_plan(seed):
+    """Reduced-cost fixing at the optimum's cost removes no arc or site of any optimal plan."""
+    from optimizer.facility_fixing import lp_relaxation, usable_arcs
+
+    p = small_tight_problem(seed)
+    best, plans = optimal_plans_single_source(p)
+    if not plans:
+        pytest.skip("no feasible plan for this draw")
+    lp = lp_relaxation(p)
+    assert lp is not None and lp.objective <= best + 1e-6
+    usable = usable_arcs(p, lp, best)
+    for choice in plans:
+        assert all(usable[i, j] for i, j in enumerate(choice))
+    # and it does fix something when the bound is close: any arc whose rc exceeds the gap is out
+    gap = best - lp.objective
+    assert not usable[lp.arc_reduced > gap + 1e-3].any()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fixed_problem_keeps_the_optimum(seed):
+    """The engine's restriction (LP fixing at a heuristic plan's cost) still reaches the enumerated optimum."""
+    from optimizer.facility_engines import _fixed_by_lp
+    from optimizer.facility_fixing import lift, lp_relaxation
+    from optimizer.facility_incumbent import best_of, lp_starts
+
+    p = small_tight_problem(seed)
+    best, plans = optimal_plans_single_source(p)
+    if not plans:
+        pytest.skip("no feasible plan for this draw")
+    lp = lp_relaxation(p)
+    start = best_of(lp_starts(p, lp.open_level))
+    if start is None:
+        pytest.skip("no LP-rounded plan for this draw")
+    sub, idx = _fixed_by_lp(p, lp, start)
+    result = solve_facility(sub, time_limit=10, workers=1)
+    assert result.status == "OPTIMAL" and result.objective == best
+    plan = lift(result.solution, idx)
+    assert violations(p, plan) == [] and evaluate(p, plan) == best
+    full = solve_facility(p, time_limit=10, workers=2)
+    assert full.status == "OPTIMAL" and full.objective == best
+    check_plan(p, full)
+
+
+def test_highs_run_stops_when_asked():
+    """stop() from another thread ends a running proof (the engine restarts proofs on better plans)."""
+    import threading
+    import time
+
+    from optimizer.facility_mip import HighsRun, build_mip
+
+    p = tight_random_problem(0, sites=12, clients=60)
+    run = HighsRun(build_mip(p), time_limit=60, seed=0, own_heuristics=False)
+    began = time.perf_counter()
+    threading.Timer(0.3, run.stop).start()
+    run.run()
+    if run.reason != "optimal":  # a fast machine may prove it before the stop arrives
+        assert run.reason == "interrupted"
+        assert time.perf_counter() - began < 5
