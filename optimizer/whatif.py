@@ -147,7 +147,7 @@ def _ray(runs: list[Run], config: SolveConfig, scheduler: str | None, finished) 
         import ray
     except ImportError:
         raise RuntimeError("--backend ray needs the cluster extra: pip install 'fangkong[cluster]'") from None
-    ray.init(address=scheduler or "auto", ignore_reinit_error=True, log_to_driver=False)
+    _ray_init(ray, scheduler)
     remote = ray.remote(num_cpus=1)(solve_run)
     pending = [remote.remote(run, config) for run in runs]
     while pending:
@@ -165,6 +165,17 @@ def cluster_slots(backend: str, scheduler: str | None) -> int:
     if backend == "ray":
         import ray
 
-        ray.init(address=scheduler or "auto", ignore_reinit_error=True, log_to_driver=False)
+        _ray_init(ray, scheduler)
         return max(1, int(ray.cluster_resources().get("CPU", 1)))
     return os.cpu_count() or 1
+
+
+def _ray_init(ray, scheduler: str | None) -> None:
+    """Connect to the cluster, shipping this process's own packages (`py_modules`): the
+    workers then run the driver's version of fangkong, installed there or not."""
+    import exports
+    import models
+    import optimizer
+
+    ray.init(address=scheduler or "auto", ignore_reinit_error=True, log_to_driver=False,
+             runtime_env={"py_modules": [models, optimizer, exports]})

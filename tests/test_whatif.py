@@ -111,6 +111,17 @@ def test_sweep_through_a_local_dask_cluster(county):
     check_sweep(runs, results)
 
 
+def test_sweep_through_a_local_ray_cluster(county):
+    ray = pytest.importorskip("ray", reason="the cluster extra (ray) is not installed")
+    runs = runs_of(county)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # the cluster the sweep then joins
+    try:
+        results = sweep(runs, CFG, backend="ray")
+    finally:
+        ray.shutdown()
+    check_sweep(runs, results)
+
+
 def test_reserve_is_the_rooms_short_by_construction(county):
     county["policy"] = {"tracing": {"on_call_teams": 0}}  # no tracer in the county: keep the rota out of it
     runs = runs_of(county)[:1]
