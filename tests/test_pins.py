@@ -170,3 +170,31 @@ def test_unreadable_pins_are_bad_input(tracing_county, tmp_path):
     with pytest.raises(InputError):
         read_pins(tmp_path / "missing.xlsx")
     assert not (tmp_path / "new.json").exists()
+
+
+def test_cli_keeps_a_pinned_row_of_the_exported_plan(tracing_county, tmp_path):
+    src = tmp_path / "county.json"
+    src.write_text(json.dumps(tracing_county, ensure_ascii=False), encoding="utf-8")
+    assert cli("solve", src, "--workers", 1, "-o", tmp_path / "plan.json", "--xlsx", tmp_path / "plan.xlsx",
+               "--lang", "en").exit_code == 0
+    base = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    c2 = next(a for a in base["tracing"]["assignments"] if a["case"] == "C2")
+    mark(tmp_path / "plan.xlsx", tmp_path / "pins.xlsx", "Tracing", {"C2": "yes"})
+    # today a third case arrives whose best team is C2's: the pin keeps C2's team
+    tracing_county["cases"].append({"id": "C3", "township": "T1", "report_hour": 3, "estimated_contacts": 10})
+    tracing_county["cases"][1]["report_hour"] = 4
+    src.write_text(json.dumps(tracing_county, ensure_ascii=False), encoding="utf-8")
+    r = cli("solve", src, "--workers", 1, "--pin", tmp_path / "pins.xlsx", "-o", tmp_path / "new.json")
+    assert r.exit_code == 1, r.output  # C2's pinned start (03:00) is before its new report (04:00)
+    assert re.search(r"pins.xlsx!Tracing!row \d+: pinned case C2 epidemiologist → \w+; case C2 police → \w+; "
+                     r"case C2 starts at 2022-11-28T03:00 cannot hold with the hard rules", r.output), r.output
+    tracing_county["cases"][1]["report_hour"] = 3
+    src.write_text(json.dumps(tracing_county, ensure_ascii=False), encoding="utf-8")
+    r = cli("solve", src, "--workers", 1, "--pin", tmp_path / "pins.xlsx", "-o", tmp_path / "new.json")
+    assert r.exit_code == 0, r.output
+    new = json.loads((tmp_path / "new.json").read_text(encoding="utf-8"))
+    assert next(a for a in new["tracing"]["assignments"] if a["case"] == "C2")["members"] == c2["members"]
+    inst = Instance.model_validate(tracing_county)
+    from models.io import load_plan
+
+    assert verify(inst, load_plan(tmp_path / "new.json")) == []
