@@ -19,14 +19,16 @@ L.COLUMNS.update({
     "resource": ("瓶颈资源", "Resource"),
     "place": ("地点", "Where"),
     "relief": ("建议增援", "Relief"),
-    "marginal": ("每增一个单位减少紧急缺口（紧急级单位）", "Critical units one more unit removes"),
+    "marginal": ("每增一个单位减少缺口（分层目标单位）", "One more unit removes (tier units)"),
+    "relief_value": ("建议增援共减少缺口（分层目标单位）", "The relief removes (tier units)"),
+    "value_tier": ("分层", "Tier"),
     "method": ("测算方法", "Method"),
     "outcome": ("复算结果", "Re-solve"),
     "short_before": ("增援前缺口", "Short before"),
     "short_after": ("增援后缺口", "Short after"),
     "lines": ("涉及缺口（项）", "Shortage lines"),
     "counterfactual": ("增援效果", "Counterfactual"),
-    "bottleneck_rank": ("对应瓶颈排序", "Bottleneck rank"),
+    "bottleneck_rank": ("对应瓶颈序号", "Bottleneck no."),
 })
 L.WORDS["resource_kind"] = {
     "rooms": ("隔离房间", "Isolation rooms"), "staff": ("工作人员", "Staff"), "lab_tubes": ("实验室检测能力", "Lab tubes"),
@@ -43,11 +45,13 @@ L.WORDS["outcome"] = {
     "no_lines": ("无相关缺口", "No shortage line"),
 }
 L.NOTES.update({
-    "bottleneck_rank": ("按每增加一个单位可减少的紧急级缺口（人·天、超时小时等，按总表分层目标的折算）从大到小排序；"
-                        "线性规划值为隔离模块线性松弛中增加1间房间减少的缺口，复算值为增援后紧急级缺口减少量除以增援单位数。",
-                        "Ranked by the critical-tier units (person-days, late hours … at the exchange rates of the "
-                        "priority tiers) one more unit removes, largest first; an LP value is what one more room removes in the "
-                        "isolation module's linear relaxation, a re-solve value the critical shortage removed ÷ units added."),
+    "bottleneck_rank": ("序号即排序：按每增加一个单位可减少的缺口（人·天、超时小时等，按分层目标的折算）从大到小，"
+                        "紧急级在前、常规级在后、未测算的在最后；线性规划值为隔离模块线性松弛中增加1间房间减少的缺口，"
+                        "复算值为增援后相关缺口减少量除以增援单位数。",
+                        "The number is the rank: by the tier units (person-days, late hours … at the exchange rates of "
+                        "the priority tiers) one more unit removes, largest first, critical before routine, unknown "
+                        "last; an LP value is what one more room removes in the isolation module's linear "
+                        "relaxation, a re-solve value the lines' shortage removed ÷ units added."),
     "bottleneck_check": ("复算：仅重排相关工作类别，其余工作按本方案不变（已派人员不参与）；"
                          "只有复算显示缺口消除或减少时才标为已验证。",
                          "Re-solve: only the lines' areas are planned again, everything else stays as planned (its "
@@ -85,7 +89,7 @@ def effect_text(ctx: Context, b: Bottleneck) -> str:
         return b.counterfactual
     unit = ctx.word("unit", b.shortage_unit)
     before, after = _g(b.shortage_before), _g(b.shortage_after)
-    value = f"；每增加1个单位减少紧急缺口{_g(b.marginal_value)}" if b.marginal_value else ""
+    value = f"；每增加1个单位减少{ctx.word('tier', b.tier)}缺口{_g(b.marginal_value)}" if b.marginal_value else ""
     if b.outcome == "verified":
         return f"{relief_text(ctx, b)}，可消除相关缺口（复算验证：{before}→0{unit}）{value}"
     if b.outcome == "cut":
@@ -96,7 +100,8 @@ def effect_text(ctx: Context, b: Bottleneck) -> str:
         return f"{relief_text(ctx, b)}仍不足以消除（复算：仍缺{after}{unit}，增援前{before}{unit}）{value}"
     if b.outcome == "not_tried":
         return f"建议{relief_text(ctx, b)}（时间不足，未复算）{value}"
-    return f"每增加1个单位减少紧急缺口{_g(b.marginal_value)}" if b.marginal_value else "增加该资源不能减少缺口"
+    return (f"每增加1个单位减少{ctx.word('tier', b.tier)}缺口{_g(b.marginal_value)}" if b.marginal_value
+            else "增加该资源不能减少缺口")
 
 
 def _g(x: float | None) -> str:
@@ -122,18 +127,18 @@ def bottlenecks_sheet(ctx: Context) -> Sheet | None:
     if not plan.bottlenecks:
         return None
     rows = [{
-        "rank": b.rank, "resource": ctx.word("resource_kind", b.kind),
+        "resource": ctx.word("resource_kind", b.kind), "value_tier": ctx.word("tier", b.tier),
         "place": ctx.township_name(b.target) if b.kind == "staff" else ctx.any_name(b.target),
         "relief": relief_text(ctx, b) if b.relief else "",
         "marginal": number(b.marginal_value), "method": ctx.word("method", b.method),
-        "outcome": ctx.word("outcome", b.outcome),
+        "outcome": ctx.word("outcome", b.outcome), "relief_value": number(b.relief_value),
         "short_before": number(b.shortage_before), "short_after": number(b.shortage_after),
         "unit": ctx.word("unit", b.shortage_unit), "lines": len(b.lines), "counterfactual": effect_text(ctx, b),
         "remarks": "",
     } for b in sorted(plan.bottlenecks, key=lambda b: b.rank)]
-    ranked = table(ctx, rows, ["rank", "resource", "place", "relief", "marginal", "method", "outcome",
-                               "short_before", "short_after", "unit", "lines", "counterfactual"],
-                   count_column="resource")
+    ranked = table(ctx, rows, ["resource", "place", "relief", "value_tier", "marginal", "method", "outcome",
+                               "relief_value", "short_before", "short_after", "unit", "lines", "counterfactual"],
+                   count_column="place")  # 序号 is the rank: the rows come in rank order
     rank_of = {i: b for b in plan.bottlenecks for i in b.lines}
     none = "无：受规则或基础数据约束，增加资源不能消除" if ctx.lang == "zh" else None
     tier_order = {"critical": 0, "routine": 1}

@@ -52,6 +52,9 @@ class Bottleneck(Strict):
     marginal_value: float | None = Field(
         default=None, description="Units of `tier` (docs/architecture.md exchange rates: person-days, late "
                                   "hours …) one more unit removes; None: unknown")
+    relief_value: float | None = Field(
+        default=None, description="Units of `tier` the whole relief (with its companions) removed from the lines "
+                                  "it addresses, in its re-solve against the baseline; None: not re-solved")
     method: Method = Field(description="How the marginal value was found: lp, the isolation LP relaxation "
                                        "solved with one more unit; re_solve, the addressed lines' shortage in tier "
                                        "units removed by the relief's re-solve ÷ units added")

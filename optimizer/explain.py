@@ -193,6 +193,8 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
                 except Exception as e:  # a failed re-solve is reported, not fatal
                     log.warning("re-solve %s failed: %s", k, e)
                     continue
+                log.info("re-solve %s: %s, critical %s, %.1f s (at %.0f s)", _job_name(k, reliefs),
+                         outcomes[k].status, outcomes[k].critical, outcomes[k].seconds, time.perf_counter() - t0)
                 if isinstance(k, int) and scopes[k] not in followed:
                     follow = _follow_up(inst, plan, reliefs[k], outcomes[k])
                     if follow:  # tried next: the same lines, the relief with what bound them instead
@@ -286,6 +288,14 @@ def _module_critical(outcome: Outcome | None, modules: set[str], names: set[str]
     return sum(v for n, v in outcome.terms.items() if n in names and n.split(".")[0] in modules)
 
 
+def _job_name(k: object, reliefs: list[Relief]) -> str:
+    if isinstance(k, frozenset):
+        return "baseline of " + " and ".join(sorted(k))
+    if isinstance(k, tuple):
+        return reliefs[k[1]].resource() + " with what bound it next"
+    return reliefs[k].resource()
+
+
 def _job_order(scopes: list[frozenset[str]]) -> list[tuple[object, int | None]]:
     """Re-solve jobs: each area (scope) in turn, its baseline first and then its reliefs, most
     important first within the area; areas in the order of their most important relief. A budget
@@ -364,6 +374,9 @@ def _bottleneck(inst: Instance, plan: Plan, r: Relief, outcome: Outcome | None, 
         # the addressed lines' shortage in their tier's units, baseline less the relief alone, per unit
         value, method = sum(w * (base.lines.get(k, 0.0) - alone.lines.get(k, 0.0))
                             for k, w in rate.items()) / r.total, "re_solve"
+    gained = None
+    if state in ("verified", "cut", "not_cleared") and outcome is not None and base is not None:
+        gained = sum(w * (base.lines.get(k, 0.0) - outcome.lines.get(k, 0.0)) for k, w in rate.items())
     skill = ", ".join(sorted(r.units)) if r.kind in ("staff", "stock") else None
     return Bottleneck(rank=1, kind=r.kind, resource=r.resource(), target=r.target or "county", skill=skill,
                       unit=r.unit, relief=r.total, counterfactual=text, outcome=state, tier=tier,
@@ -372,7 +385,8 @@ def _bottleneck(inst: Instance, plan: Plan, r: Relief, outcome: Outcome | None, 
                                   for f in follow],
                       shortage_before=before,
                       shortage_after=after, shortage_unit=unit, critical_before=crit_before,
-                      critical_after=crit_after, marginal_value=value, method=method, lines=list(r.lines))
+                      critical_after=crit_after, marginal_value=value, relief_value=gained, method=method,
+                      lines=list(r.lines))
 
 
 def _subject(inst: Instance, lines: list[Shortage], unit: str, planned: float) -> str:
