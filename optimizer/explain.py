@@ -61,6 +61,7 @@ class Outcome:
     lines: dict[tuple, float]
     seconds: float
     short: list[Shortage] = field(default_factory=list)  # the re-solve's lines, for a follow-up relief
+    critical_names: set[str] = field(default_factory=set)  # the critical tier's terms (baselines only)
 
 
 @dataclass
@@ -111,9 +112,11 @@ def scoped(inst: Instance, plan: Plan, scope: frozenset[str]) -> Instance:
 
 
 def _resolve(inst: Instance, relief: Relief | None, seconds: float, seed: int) -> Outcome:
-    """Critical tier of the (scoped) instance with the relief, one worker: run in a pool process."""
+    """Critical tier of the (scoped) instance with the relief, one worker: run in a pool process.
+    A baseline (no relief) also names the critical tier's terms of its scope."""
     from optimizer.solve import solve
 
+    names = critical_term_names(inst) if relief is None else set()
     if relief is not None:
         inst = patch(inst, relief)
     t0 = time.perf_counter()
@@ -130,7 +133,7 @@ def _resolve(inst: Instance, relief: Relief | None, seconds: float, seed: int) -
     for x in res.plan.shortages:
         lines[line_key(x)] = lines.get(line_key(x), 0.0) + x.quantity
     return Outcome(res.status, res.tiers[0].value, res.objective_terms, lines, time.perf_counter() - t0,
-                   res.plan.shortages)
+                   res.plan.shortages, names)
 
 
 def critical_term_names(inst: Instance) -> set[str]:
@@ -153,7 +156,7 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
     resolve_s = resolve_s or min(30.0, max(5.0, time_limit / 8))
     reliefs, rules = propose(inst, plan)
     scopes = [scope_of({plan.shortages[i].module for i in r.lines}) for r in reliefs]
-    views = {sc: scoped(inst, plan, sc) for sc in dict.fromkeys(scopes)}
+    views: dict[frozenset[str], Instance] = {}  # made when a scope's first job is submitted
     outcomes: dict[object, Outcome] = {}  # a scope: its baseline; k: relief k; (FOLLOW, k): with companions
     scopes_of: dict[object, frozenset[str]] = dict(enumerate(scopes))
     companions: dict[int, list[Relief]] = {}
@@ -173,16 +176,17 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
             k, r = jobs.pop(0)
             if isinstance(k, int):
                 r = reliefs[k]
-            view = views[k] if isinstance(k, frozenset) else views[scopes_of[k]]
-            pending[pool.submit(_resolve, view, r, resolve_s, seed)] = k
+            sc = k if isinstance(k, frozenset) else scopes_of[k]
+            if sc not in views:
+                views[sc] = scoped(inst, plan, sc)
+            pending[pool.submit(_resolve, views[sc], r, resolve_s, seed)] = k
             started += 1
 
     # spawn, not fork: HiGHS and CP-SAT keep threads that a forked child would inherit stopped
     with (ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
           if processes > 1 else _InProcess()) as pool:
         submit(pool)
-        names = critical_term_names(inst)  # while the first re-solves run
-        rooms = _room_values(inst)
+        rooms = _room_values(inst)  # while the first re-solves run
         submit(pool)
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -207,6 +211,7 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
             except BrokenProcessPool as e:  # a worker died: what ran stands, the rest is not tried
                 log.warning("re-solves stopped: %s", e)
                 jobs.clear()
+    names = set().union(*(o.critical_names for o in outcomes.values()))
     bottlenecks = [_bottleneck(inst, plan, r, outcomes.get(k), outcomes.get(sc), names, rooms, sc,
                                companions.get(k, []), outcomes.get((FOLLOW, k)))
                    for k, (r, sc) in enumerate(zip(reliefs, scopes))]

@@ -174,3 +174,16 @@ def test_re_solves_take_every_area_in_turn():
     order = _job_order([goods, goods, rooms, goods, cases, rooms])
     assert order[:6] == [(goods, None), (0, None), (rooms, None), (2, None), (cases, None), (4, None)]
     assert sorted(k for k, _ in order if isinstance(k, int)) == list(range(6))
+
+
+@pytest.mark.slow  # two process pools' start-up on top of test_cli_explain_…: ~30 s on a busy machine
+def test_solve_explain_writes_an_explained_plan(rooms_short, tmp_path):
+    from cli import main
+
+    save(Instance.model_validate(rooms_short), tmp_path / "i.json")
+    out = CliRunner().invoke(main, ["solve", str(tmp_path / "i.json"), "-o", str(tmp_path / "p.json"),
+                                    "--time-limit", "15", "--workers", "1", "--explain"])
+    assert out.exit_code == 0, out.output
+    data = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    assert [b["outcome"] for b in data["bottlenecks"]] == ["verified", "no_lines"]
+    assert "+5 rooms at H1" in data["shortages"][0]["counterfactual"]
