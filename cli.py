@@ -345,7 +345,7 @@ def _scenario_runs(base_file: str, scenario_args: tuple[str, ...], lang: str):
     from models.scenario_apply import apply_scenario
 
     base = _load(base_file)
-    columns, problems, names = [(compare("base", lang), "", base)], [], {compare("base", lang)}
+    columns, problems, names = [(compare("base", lang), "", base)], [], {compare("base", lang), "base"}
     for arg in scenario_args:
         try:
             scenario = load_scenario(arg)
