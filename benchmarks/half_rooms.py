@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.instance import Instance  # noqa: E402
-from models.io import load_instance, save  # noqa: E402
+from models.instance import Instance
+from models.io import load_instance, save
 
 
 def half_rooms(inst: Instance) -> Instance:

@@ -242,7 +242,7 @@ class _InProcess:
     """An executor that runs each job when it is submitted (`processes=1`: no process to spawn,
     which on a tiny instance costs more than its re-solves)."""
 
-    def __enter__(self) -> "_InProcess":
+    def __enter__(self) -> _InProcess:
         return self
 
     def __exit__(self, *exc) -> None:

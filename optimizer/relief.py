@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from models.instance import Instance
 from models.plan import Plan, Shortage
 from optimizer.isolation_rules import (
-    NONMEDICAL, always_open, days_held, may_house, release_day, staff_needed, transfer_min,
+    NONMEDICAL,
+    always_open,
+    days_held,
+    may_house,
+    release_day,
+    staff_needed,
+    transfer_min,
 )
 from optimizer.roads_rules import checkpoint_shifts
 from optimizer.sampling_rules import desk_shift_capacity
@@ -150,7 +156,7 @@ def _relief_of(inst: Instance, line: Shortage) -> Relief | None:
     """The resource a line's binding phrase names (units still unsized), or None for a rule."""
     b = line.binding_resource
     if line.module == "isolation":
-        if line.unit == "people" and (b.startswith("rooms:") or b.startswith("reserves ready too late")):
+        if line.unit == "people" and b.startswith(("rooms:", "reserves ready too late")):
             site = _nearest_room_site(inst, line.entity)
             return Relief("rooms", site, {"": 0}, "rooms") if site else None
         if b.startswith("transfer capacity"):
@@ -329,7 +335,7 @@ def _unit_kg(inst: Instance, commodity: str | None) -> float:
     return c.unit_weight_kg if c is not None else 1.0
 
 
-def patch(inst: Instance, relief: "Relief | list[Relief]") -> Instance:
+def patch(inst: Instance, relief: Relief | list[Relief]) -> Instance:
     """A copy of the instance with the relief (or reliefs, together) added, re-validated."""
     data = inst.model_dump(mode="json")
     for r in relief if isinstance(relief, list) else [relief]:
