@@ -92,12 +92,13 @@ def effect_text(ctx: Context, b: Bottleneck) -> str:
     value = f"；每增加1个单位减少{ctx.word('tier', b.tier)}缺口{_g(b.marginal_value)}" if b.marginal_value else ""
     if b.outcome == "verified":
         return f"{relief_text(ctx, b)}，可消除相关缺口（复算验证：{before}→0{unit}）{value}"
+    unproven = "；复算限时内未证明最优，延长复算可能更好" if "unproven" in b.counterfactual else ""
     if b.outcome == "cut":
-        return f"{relief_text(ctx, b)}，可减少相关缺口（复算验证：{before}→{after}{unit}）{value}"
+        return f"{relief_text(ctx, b)}，可减少相关缺口（复算验证：{before}→{after}{unit}）{unproven}{value}"
     if b.outcome == "not_cleared":
         if b.shortage_before == 0:
             return f"{relief_text(ctx, b)}：基准复算中相关缺口已为0，无法验证{value}"
-        return f"{relief_text(ctx, b)}仍不足以消除（复算：仍缺{after}{unit}，增援前{before}{unit}）{value}"
+        return f"{relief_text(ctx, b)}仍不足以消除（复算：仍缺{after}{unit}，增援前{before}{unit}）{unproven}{value}"
     if b.outcome == "not_tried":
         return f"建议{relief_text(ctx, b)}（时间不足，未复算）{value}"
     return (f"每增加1个单位减少{ctx.word('tier', b.tier)}缺口{_g(b.marginal_value)}" if b.marginal_value

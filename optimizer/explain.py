@@ -371,6 +371,8 @@ def _bottleneck(inst: Instance, plan: Plan, r: Relief, outcome: Outcome | None, 
     else:
         state = "not_cleared"
         text = f"not cleared by {words} ({how}: still {after:g} {unit} short of {subject}, baseline {before:g})"
+    if state in ("cut", "not_cleared") and outcome is not None and outcome.status != "OPTIMAL":
+        text += "; the re-solve stopped at its time limit unproven: a longer one may do more"
     value, method = None, "none"
     if r.kind == "rooms" and r.target in rooms:
         value, method = rooms[r.target], "lp"
