@@ -199,13 +199,18 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
                     continue
                 log.info("re-solve %s: %s, critical %s, %.1f s (at %.0f s)", _job_name(k, reliefs),
                          outcomes[k].status, outcomes[k].critical, outcomes[k].seconds, time.perf_counter() - t0)
-                if isinstance(k, int) and scopes[k] not in followed:
+                if isinstance(k, int):
                     follow = _follow_up(inst, plan, reliefs[k], outcomes[k])
-                    if follow:  # tried next: the same lines, the relief with what bound them instead
-                        jobs.insert(0, ((FOLLOW, k), [reliefs[k], *follow]))
+                    if follow:  # the same lines: the relief with what bound them instead
+                        # an area's first is tried next, later ones after every first relief: breadth first
+                        job = ((FOLLOW, k), [reliefs[k], *follow])
+                        if scopes[k] in followed:
+                            jobs.append(job)
+                        else:
+                            jobs.insert(0, job)
                         scopes_of[(FOLLOW, k)] = scopes[k]
                         companions[k] = follow
-                        followed.add(scopes[k])  # one per area: the budget goes to breadth first
+                        followed.add(scopes[k])
             try:
                 submit(pool)
             except BrokenProcessPool as e:  # a worker died: what ran stands, the rest is not tried
