@@ -21,7 +21,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from models.common import (
-    Count, Id, IsolationCategory, Name, NonNegFloat, PositiveInt, RiskLevel, Skill, Strict, Terrain,
+    Count, Id, IsolationCategory, NonNegFloat, PositiveInt, RiskLevel, Skill, Strict, Terrain,
 )
 from models.instance import Cohort, IsolationSite, SamplingSiteCandidate, TracingCase
 from models.io import InputError, format_validation_error

@@ -44,7 +44,8 @@ from models.config import SolveConfig
 from models.instance import Instance
 from optimizer.sampling_rules import is_critical
 from optimizer.supply_rules import critical_part
-from optimizer.whatif import Run, RunResult, sweep
+from optimizer.whatif import Run, RunResult, local_jobs, process_pool
+from optimizer.whatif import sweep as whatif_sweep
 
 PREFIX = "RSV"
 RESERVE_SKILLS = ("epidemiologist", "police", "sampler", "registrar", "doctor", "nurse", "checkpoint_guard",
@@ -203,6 +204,17 @@ def size_reserve(runs: list[Run], config: SolveConfig, *, jobs: int | None = Non
                  scheduler: str | None = None, progress=None, before: list[RunResult] | None = None
                  ) -> ReserveResult:
     """Steps 1–4 of the module docstring over `runs` (the base is usually one of them)."""
+    jobs = jobs or local_jobs(len(runs))
+    if backend == "local" and jobs > 1:
+        with process_pool(jobs) as pool:  # one set of processes for the three or four sweeps
+            return _size_reserve(runs, config, jobs, backend, scheduler, progress, before, pool)
+    return _size_reserve(runs, config, jobs, backend, scheduler, progress, before, None)
+
+
+def _size_reserve(runs, config, jobs, backend, scheduler, progress, before, pool) -> ReserveResult:
+    def sweep(runs, config, **kw):
+        return whatif_sweep(runs, config, pool=pool, **kw)
+
     before = before or sweep(runs, config, jobs=jobs, backend=backend, scheduler=scheduler,
                              progress=progress and (lambda r: progress("before", r)))
     # reserve people where critical lines fall, and where reserve rooms would need site staff

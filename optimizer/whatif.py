@@ -86,9 +86,11 @@ def solve_run(run: Run, config: SolveConfig) -> RunResult:
 
 
 def sweep(runs: list[Run], config: SolveConfig, *, jobs: int | None = None, backend: str = "local",
-          scheduler: str | None = None, progress: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+          scheduler: str | None = None, progress: Callable[[RunResult], None] | None = None,
+          pool: ProcessPoolExecutor | None = None) -> list[RunResult]:
     """Solve every run with `config` (its time limit is each run's), in parallel; results in
-    the order of `runs`."""
+    the order of `runs`. `pool` (local backend): processes kept from an earlier sweep, so a
+    caller that sweeps several times (the reserve) starts them once."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     done: dict[str, RunResult] = {}
@@ -99,7 +101,7 @@ def sweep(runs: list[Run], config: SolveConfig, *, jobs: int | None = None, back
             progress(r)
 
     if backend == "local":
-        _local(runs, config, jobs or local_jobs(len(runs)), finished)
+        _local(runs, config, jobs or local_jobs(len(runs)), finished, pool)
     elif backend == "dask":
         _dask(runs, config.model_copy(update={"workers": 1}), scheduler, finished)
     else:
@@ -116,15 +118,25 @@ def solver_workers(jobs: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, jobs))
 
 
-def _local(runs: list[Run], config: SolveConfig, jobs: int, finished) -> None:
-    if jobs == 1:  # no process to spawn: the sweep is the plain sequence of solves
+def process_pool(jobs: int) -> ProcessPoolExecutor:
+    """`jobs` spawned processes (a forked child would inherit OR-Tools' thread state)."""
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+
+
+def _local(runs: list[Run], config: SolveConfig, jobs: int, finished, pool: ProcessPoolExecutor | None) -> None:
+    if jobs == 1 and pool is None:  # no process to spawn: the sweep is the plain sequence of solves
         for run in runs:
             finished(solve_run(run, config))
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    own = pool is None
+    pool = pool or process_pool(jobs)
+    try:
         futures = [pool.submit(solve_run, run, config) for run in runs]
         for f in as_completed(futures):
             finished(f.result())
+    finally:
+        if own:
+            pool.shutdown()
 
 
 def _dask(runs: list[Run], config: SolveConfig, scheduler: str | None, finished) -> None:
