@@ -17,18 +17,18 @@ class Companion(Strict):
     """A second resource added with a bottleneck's relief, because the re-solve of the relief alone
     found it binding for the same lines (rooms need day-0 site staff, for instance)."""
 
-    kind: ResourceKind
-    target: Id
-    skill: str | None = None
-    unit: str
-    relief: int = Field(ge=0)
+    kind: ResourceKind = Field(description="What is added: rooms, staff, lab tubes, desks, vehicles, stock or buses")
+    target: Id = Field(description="Site, lab, source or township it is added at")
+    skill: str | None = Field(default=None, description="Staff: the skills added; stock: the commodity")
+    unit: str = Field(description="Unit of `relief`")
+    relief: int = Field(ge=0, description="Units added")
 
 
 class Bottleneck(Strict):
     """A resource ranked by what one more unit of it buys in the critical tier."""
 
     rank: int = Field(ge=1, description="1 = the resource whose next unit buys the most")
-    kind: ResourceKind
+    kind: ResourceKind = Field(description="Rooms, staff, lab tubes, desks, vehicles, stock or transfer buses")
     resource: str = Field(description="The resource in the planner's words, e.g. `rooms at ISO005`")
     target: Id = Field(description="Site, lab, source or township the relief goes to")
     skill: str | None = Field(default=None, description="Staff: the skill added; stock: the commodity")
