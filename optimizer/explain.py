@@ -136,6 +136,11 @@ def _resolve(inst: Instance, relief: Relief | None, seconds: float, seed: int) -
                    res.plan.shortages, names)
 
 
+def _ready() -> None:
+    """A worker's first job: import what a re-solve needs (seconds under load)."""
+    import optimizer.solve  # noqa: F401
+
+
 def critical_term_names(inst: Instance) -> set[str]:
     """Names of the critical tier's terms, from the modules as they build (no solve)."""
     from optimizer.context import BuildContext
@@ -185,6 +190,8 @@ def explain(inst: Instance, plan: Plan, time_limit: float, resolve_s: float | No
     # spawn, not fork: HiGHS and CP-SAT keep threads that a forked child would inherit stopped
     with (ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
           if processes > 1 else _InProcess()) as pool:
+        for _ in range(processes if processes > 1 else 0):
+            pool.submit(_ready)  # workers import the optimizer while this process makes the first scope
         submit(pool)
         rooms = _room_values(inst)  # while the first re-solves run
         submit(pool)
