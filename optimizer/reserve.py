@@ -47,7 +47,9 @@ from optimizer.supply_rules import critical_part
 from optimizer.whatif import Run, RunResult, local_jobs, process_pool
 from optimizer.whatif import sweep as whatif_sweep
 
-PREFIX = "RSV"
+# Reserve ids sort after every ASCII id: the pool hands out the people of a group in id order, so
+# a reserve person merged with standing people of the same home and duties is rostered last
+PREFIX = "~RSV"
 RESERVE_SKILLS = ("epidemiologist", "police", "sampler", "registrar", "doctor", "nurse", "checkpoint_guard",
                   "delivery", "driver")
 ROOM_PREMIUM = 10  # a reserve room-day costs this many times the dearest standing room-day
