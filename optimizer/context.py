@@ -45,7 +45,7 @@ class BuildContext:
 
     @classmethod
     def new(cls, instance: Instance, seed: int = 0, warm_seconds: float = 5.0,
-            diagnosing: bool = False) -> "BuildContext":
+            diagnosing: bool = False) -> BuildContext:
         model = cp_model.CpModel()
         model.name = instance.name
         ctx = cls(instance, model, StaffPool(instance, model), seed=seed, warm_seconds=warm_seconds,

@@ -80,13 +80,13 @@ class Diagnosis:
     def lines(self) -> list[str]:
         """The diagnosis as a planner reads it (English with the Chinese rule names)."""
         if self.verdict == "undecided":
-            return [f"diagnosis: undecided — no conflict among the {self.guarded} rule groups was proven within "
-                    f"{self.seconds:.0f} s (a time-out is not taken as proof); run again with a longer --time-limit"]
+            return [(f"diagnosis: undecided — no conflict among the {self.guarded} rule groups was proven within "
+                     f"{self.seconds:.0f} s (a time-out is not taken as proof); run again with a longer --time-limit")]
         if self.verdict == "ungrouped":
-            return ["diagnosis: the hard rules conflict even with every rule group switched off: the conflict lies "
-                    "in rules no group covers (please report the instance)"]
-        out = [f"diagnosis: these {len(self.groups)} hard rule groups cannot all hold; relax any one of them "
-               f"(the data rows below) and the rest can:"]
+            return [("diagnosis: the hard rules conflict even with every rule group switched off: the conflict lies "
+                     "in rules no group covers (please report the instance)")]
+        out = [(f"diagnosis: these {len(self.groups)} hard rule groups cannot all hold; relax any one of them "
+                "(the data rows below) and the rest can:")]
         for k, g in enumerate(self.groups, start=1):
             out.append(f"  {k}. {words(g.name, 'zh')} ({words(g.name, 'en')}): {g.name}")
             out += [f"       {r}" for r in g.rows]

@@ -15,7 +15,13 @@ import networkx as nx
 
 from models.instance import Instance
 from optimizer.geometry import serving_sites, staff_travel_min
-from optimizer.isolation_rules import KINDS, no_mix_pairs, occupants_on, role_for, staff_needed
+from optimizer.isolation_rules import (
+    KINDS,
+    no_mix_pairs,
+    occupants_on,
+    role_for,
+    staff_needed,
+)
 from optimizer.roads_rules import has_roads, is_mainline, road_rules
 from optimizer.sampling_rules import people_to_sample
 
