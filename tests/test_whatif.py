@@ -73,6 +73,7 @@ def test_sweep_on_the_local_process_pool(county):
 def test_comparison_sheet_shows_the_surge_side_by_side(county):
     runs = runs_of(county)
     results = sweep(runs, CFG, jobs=1)
+    assert all(verify(run.instance, r.plan) == [] for run, r in zip(runs, results))
     sheet = comparison_sheet([Column(r.name, "", run.instance, r.plan) for run, r in zip(runs, results)], "en")
     frame = sheet.tables[0].frame.set_index("Indicator")
     assert list(frame.columns[-3:]) == ["base", "surge", "Notes"]
@@ -97,9 +98,10 @@ def test_whatif_cli_writes_the_workbook_plans_and_report(county, tmp_path):
     plan = tmp_path / "compare.surge.plan.json"
     patched = tmp_path / "compare.surge.instance.json"
     assert plan.exists() and patched.exists() and (tmp_path / "compare.base.plan.json").exists()
-    done = subprocess.run([sys.executable, "cli.py", "verify", str(patched), str(plan)], cwd=REPO,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout
+    for instance_file, plan_file in ((patched, plan), (base, tmp_path / "compare.base.plan.json")):
+        done = subprocess.run([sys.executable, "cli.py", "verify", str(instance_file), str(plan_file)], cwd=REPO,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout
     assert "surge" in (tmp_path / "compare.html").read_text(encoding="utf-8")
 
 
