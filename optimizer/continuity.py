@@ -25,7 +25,7 @@ from models.instance import Instance
 from models.plan import Change, Plan
 from optimizer.context import BuildContext
 from optimizer.decisions import Decision, decisions
-from optimizer.hints import override_hints
+from optimizer.hints import hint_all as hint_all_values, override_hints
 
 NOTHING = ("", 0, "0")
 
@@ -98,6 +98,55 @@ def hint_indicators(model: cp_model.CpModel, cont: "Continuity | None") -> None:
             value = flat.offset + sum(k * values[v.index] for v, k in zip(flat.vars, flat.coeffs))
             pairs.append((c, int(value != d.value)))
     override_hints(model, pairs)
+
+
+def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: float, workers: int, seed: int
+              ) -> list[int] | None:
+    """The baseline kept wherever the model can keep it, as a whole plan to hint the first tier.
+
+    Every variable that realises a baseline decision is fixed to its value for a moment (a new
+    case's team stays empty); shipments are kept as a floor, since a plan's shipments are what its
+    routes carried, cut back from what its model sent. Then two short solves of that small model:
+    the best `tier` value, then the fewest changes at that value (more shipments are ties for the
+    first, changes for the second). None when the baseline cannot be kept (a choice no longer
+    possible) or nothing was found in time. Domains and rows are restored either way."""
+    saved: dict[int, list[int]] = {}
+    variables = ctx.model.proto.variables
+    for d in cont.decisions:
+        for x, value in d.hints:
+            domain = variables[x.index].domain
+            top = domain[len(domain) - 1]
+            if x.index in saved or not domain[0] <= value <= top:
+                continue
+            saved[x.index] = list(domain)
+            domain.clear()
+            domain.extend([value, top] if d.module == "supply" else [value, value])
+    row = None
+    try:
+        found = None
+        for objective in ([ctx.tier_objective(tier)] if tier is not None else []) + [cont.count()]:
+            ctx.model.minimize(objective)
+            solver = cp_model.CpSolver()
+            solver.parameters.max_time_in_seconds = max(0.5, seconds / 2)
+            solver.parameters.num_workers = workers
+            solver.parameters.random_seed = seed
+            if found is not None:
+                hint_all_values(ctx.model, found)
+            code = solver.solve(ctx.model)
+            if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                break
+            found = list(solver.response_proto.solution)
+            if row is None and tier is not None:
+                row = len(ctx.model.proto.constraints)  # the first tier's value held while changes go down
+                ctx.model.add(ctx.tier_objective(tier) <= round(solver.objective_value))
+    finally:
+        for index, domain in saved.items():
+            variables[index].domain.clear()
+            variables[index].domain.extend(domain)
+        if row is not None:  # lifted: the tiers decide the first tier's value, not this hint
+            bound = ctx.model.proto.constraints[row].linear.domain
+            bound[len(bound) - 1] = cp_model.INT_MAX
+    return found
 
 
 def closest_plan(ctx: BuildContext, cont: Continuity, tier: str | None, at_most: float | None, seconds: float,

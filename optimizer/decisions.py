@@ -123,6 +123,10 @@ def tracing_decisions(ctx: BuildContext, v, choices: dict, every: bool) -> list[
     start0 = date.fromisoformat(ctx.instance.plan_date.isoformat())
     for i, c in enumerate(v.cases):
         team = f"case {c.id}"
+        # a team the model cannot keep whole is hinted nowhere: keeping its police officer while
+        # its epidemiologist is gone would hint the case traced and untraced at once
+        whole = all(not choices.get(("case", c.id, role)) or (i, choices[("case", c.id, role)]) in table
+                    for role, table in v.assign.items())
         for role, table in sorted(v.assign.items()):
             key = ("case", c.id, role)
             if not (every or key in choices):
@@ -137,7 +141,7 @@ def tracing_decisions(ctx: BuildContext, v, choices: dict, every: bool) -> list[
             else:
                 expr, hints = v.traced[i], [(x, 0) for x in mine.values()] + [(v.untraced[i], 1)]
             out.append(Decision(key, "tracing", ("tracing_team", c.id), f"{team}: {role}", expr,
-                                1 if old else 0, 1, _get(key, ""), hints))
+                                1 if old else 0, 1, _get(key, ""), hints if whole else []))
         key = ("start", c.id)
         if key in choices:
             minutes = _minutes_since(start0, str(choices[key]))
@@ -146,7 +150,7 @@ def tracing_decisions(ctx: BuildContext, v, choices: dict, every: bool) -> list[
             ok = minutes is not None and lo <= minutes <= hi
             val = minutes if ok else lo
             out.append(Decision(key, "tracing", ("tracing_team", c.id), f"{team}: start", s if ok else 0,
-                                val if ok else 1, max(hi - lo, 1), _get(key, ""), [(s, val)] if ok else []))
+                                val if ok else 1, max(hi - lo, 1), _get(key, ""), [(s, val)] if ok and whole else []))
     return out
 
 

@@ -24,7 +24,7 @@ from models.io import instance_hash
 from models.plan import Plan, SolveMeta
 from optimizer.context import TIERS, BuildContext
 from optimizer.continuity import (
-    add_continuity, closest_plan, hint_decisions, hint_indicators, plan_changes, smallest_budget,
+    add_continuity, closest_plan, hint_decisions, hint_indicators, kept_plan, plan_changes, smallest_budget,
 )
 from optimizer.hints import hint_all, restore_hints, saved_hints
 from optimizer.kpis import plan_kpis
@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
 DETERMINISTIC_SHARE = 0.5
 ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage
-CLOSEST_SHARE = 0.25  # of the time left, for the plan closest to a baseline (the first tier's hint)
+KEPT_SHARE = 0.15  # of the time left, for the baseline kept whole (the first tier's hint)
+CLOSEST_SHARE = 0.25  # of the time left, for the plan closest to a baseline when it cannot be kept whole
 OUTPUT_SHARE = 0.06  # of the time limit, for reading the plan out of the solution and writing it,
 OUTPUT_S_PER_VARIABLE = 1.2e-4  # or this much per model variable if more  # work budget of a deterministic run, per wall second (a quiet 2-core machine does ~1)
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
@@ -207,9 +208,13 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         ts = time.perf_counter()
         restore_hints(ctx.model, greedy)
         hint_indicators(ctx.model, continuity)
-        near = closest_plan(ctx, continuity, None if max_changes is not None else active[0],
-                            None if early is None else early.objective_value,
-                            CLOSEST_SHARE * (deadline - (ts - t0)), config.workers, config.seed)
+        near = kept_plan(ctx, continuity, active[0], KEPT_SHARE * (deadline - (ts - t0)), config.workers,
+                         config.seed)
+        if near is None:  # the baseline cannot be kept whole: the plan with the fewest changes
+            near = closest_plan(ctx, continuity, None if max_changes is not None else active[0],
+                                None if early is None else early.objective_value,
+                                CLOSEST_SHARE * (deadline - (time.perf_counter() - t0)), config.workers,
+                                config.seed)
         if near is not None:
             hint_all(ctx.model, near)
         else:
