@@ -17,7 +17,6 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
-from optimizer.facility_fixing import lift, lp_relaxation, project, usable_arcs
 from optimizer.facility_mip import HighsRun, MipModel, build_mip
 from optimizer.facility_problem import FacilityProblem, FacilityResult, FacilitySolution, evaluate, violations
 
@@ -64,6 +63,15 @@ def nearest_open_plan(p: FacilityProblem, open_mask: np.ndarray) -> FacilitySolu
     return FacilitySolution(sol.open_sites, assignment, unserved, evaluate(p, sol))
 
 
+REPACK_MIN_SITES = 14
+"""Re-pack only problems with more sites than two neighbourhoods (4 open + 3 closed each).
+On Holmberg p50 (10 sites) a neighbourhood is 7 of them: re-packing then proving took
+3.5-4.5 CPU s, one proof from the LP-rounded plan 2.8 (load 7-10, 29 Nov)."""
+
+QUICK_PROOF_SECONDS = 3.0
+"""Budget of the first, cheap proof attempt that runs beside the re-packing heuristic."""
+
+
 def _integer_objective(p: FacilityProblem) -> bool:
     # split shares cost cost * units / demand (rational), unless sites are uncapacitated:
     # then a client takes its cheapest open site whole
@@ -77,88 +85,14 @@ def _cutoff(p: FacilityProblem, plan: FacilitySolution | None) -> float | None:
     return plan.objective + (0.5 if _integer_objective(p) else 1e-7 * max(1.0, abs(plan.objective)))
 
 
-class ProofLoop:
-    """HiGHS proofs on their own thread, restarted from scratch whenever a better plan is offered.
-
-    A cutoff helps most before the root (reduced-cost fixing there shrinks p30 from 4,530
-    to 955 columns), so a better plan restarts the proof rather than being injected into
-    the running one (measured last session: p30 27 s injected vs 7.4 s as cutoff).
-    ``closed`` is set when a proof ends the search: optimal, or nothing beats the cutoff.
-    """
-
-    def __init__(self, p: FacilityProblem, mm: MipModel, *, deadline: float, seed: int):
-        self.p, self.mm, self.deadline, self.seed = p, mm, deadline, seed
-        self.runs: list[HighsRun] = []
-        self.closed = threading.Event()
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._plan: FacilitySolution | None = None
-        self._quit = False
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def start(self, plan: FacilitySolution | None) -> "ProofLoop":
-        self._plan = plan
-        self._wake.set()
-        self._thread.start()
-        return self
-
-    def offer(self, plan: FacilitySolution) -> None:
-        """A better plan: stop the running proof and start one from its cutoff."""
-        with self._lock:
-            if self._plan is not None and plan.objective >= self._plan.objective - 1e-9:
-                return
-            self._plan = plan
-            self._wake.set()
-            if self.runs:
-                self.runs[-1].stop()
-
-    def finish(self) -> list[HighsRun]:
-        """Let the current proof run to its end (no more plans are coming), then return every run."""
-        with self._lock:
-            self._quit = True
-            self._wake.set()
-        self._thread.join()
-        return self.runs
-
-    def _loop(self) -> None:
-        while True:
-            self._wake.wait()
-            with self._lock:
-                self._wake.clear()
-                plan = self._plan
-                left = self.deadline - time.perf_counter()
-                if left <= 0:
-                    return
-                # with a plan in hand HiGHS's own heuristics cost more than they find
-                # (measured 2-5x on p27-p51 even when the plan is 0.5 % above the optimum)
-                run = HighsRun(self.mm, time_limit=left, seed=self.seed, cutoff=_cutoff(self.p, plan),
-                               own_heuristics=plan is None)
-                self.runs.append(run)
-            began = time.perf_counter()
-            run.run()
-            log.debug("%s: proof from %s: %s in %.2fs", self.p.name, plan and plan.objective, run.reason,
-                      time.perf_counter() - began)
-            if run.optimal or run.infeasible:
-                self.closed.set()
-                return
-            if run.reason != "interrupted":  # time limit or trouble: nothing more to try
-                return
-            with self._lock:
-                if self._quit and not self._wake.is_set():
-                    return
-
-
 def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, seed: int) -> FacilityResult:
     """Heuristic incumbent, then HiGHS with that incumbent as cutoff.
 
-    With two or more workers on a single-source capacitated problem, the proof runs on
-    its own thread from the LP-rounded plans while this thread re-packs them; each
-    better plan restarts the proof from the tighter cutoff, and the re-packing stops as
-    soon as a proof closes the search. Easy instances end in the first proof; on the
-    hard ones the time is that of finding the best plan plus one proof from it.
+    With two or more workers on a single-source capacitated problem, a short HiGHS proof
+    from the LP-rounded plans runs on one thread while the other improves them by
+    re-packing; easy instances end there, the rest get a full proof from the better cutoff.
     """
-    from optimizer.facility_incumbent import best_of, incumbent_for, lp_guided_applies, lp_starts, \
-        repack_interleaved
+    from optimizer.facility_incumbent import best_of, improve_all, incumbent_for, lp_guided_applies, lp_starts
     from optimizer.facility_radius import build_radius
 
     start = time.perf_counter()
@@ -174,37 +108,40 @@ def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, see
         run = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
                        cutoff=_cutoff(p, incumbent), own_heuristics=incumbent is None).run()
         return _result(p, [run], [incumbent], start)
-    lp = lp_relaxation(p)
-    quick = lp_starts(p, None if lp is None else lp.open_level)
-    sub, idx = _fixed_by_lp(p, lp, best_of(quick))
-    if sub is not p:  # fresh starts inside what is left (a start outside it is worse than the best)
-        quick = [project(best_of(quick), idx), *lp_starts(sub, lp.open_level[idx])]
-    log.debug("%s: quick incumbent %s, %d of %d sites and %d of %d arcs left after %.2fs", p.name,
-              best_of(quick) and best_of(quick).objective, sub.num_sites, p.num_sites, len(sub.arcs.site),
-              len(p.arcs.site), time.perf_counter() - start)
-    proof = ProofLoop(sub, build(sub), deadline=deadline, seed=seed).start(best_of(quick))
-    plans = list(quick)
-    if quick:
-        plans += repack_interleaved(sub, quick, deadline=heuristic_deadline, stop=proof.closed.is_set,
-                                    on_better=proof.offer)
-    runs = proof.finish()
-    log.debug("%s: %d proof runs, closed %s after %.2fs", p.name, len(runs), proof.closed.is_set(),
+    quick = lp_starts(p)  # cheap: small instances are often proven before any re-packing ends
+    log.debug("%s: quick incumbent %s after %.2fs", p.name, best_of(quick) and best_of(quick).objective,
               time.perf_counter() - start)
-    plans += [decode(sub, r.mm, r.values()) for r in runs if r.values() is not None]
-    return _result(p, runs, [lift(s, idx) for s in plans], start, decoded=True)
+    if quick and p.num_sites <= REPACK_MIN_SITES:
+        # a neighbourhood would be most of the problem: re-packing costs what a proof costs
+        run = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
+                       cutoff=_cutoff(p, best_of(quick)), own_heuristics=False).run()
+        return _result(p, [run], quick, start)
+    # HiGHS cannot be interrupted through OR-Tools, so the first proof gets a short budget:
+    # easy instances finish inside it while this thread re-packs for a better cutoff.
+    # With a plan in hand HiGHS's own heuristics cost more than they find (measured 2-5x on
+    # p27-p51 even when the plan is 0.5 % above the optimum), so they are switched off.
+    first = HighsRun(build(p), time_limit=min(QUICK_PROOF_SECONDS, deadline - time.perf_counter()),
+                     seed=seed, cutoff=_cutoff(p, best_of(quick)), own_heuristics=not quick)
+    runs, plans = [first], list(quick)
+    done = threading.Event()
 
+    def prove() -> None:
+        first.run()
+        if first.optimal or first.infeasible:
+            done.set()
 
-def _fixed_by_lp(p: FacilityProblem, lp, incumbent: FacilitySolution | None):
-    """The problem on the arcs and sites a plan as good as ``incumbent`` may use (reduced-cost fixing)."""
-    from optimizer.facility_lagrange import restrict
-
-    if lp is None or incumbent is None:
-        return p, np.arange(p.num_sites)
-    usable = usable_arcs(p, lp, incumbent.objective)
-    if not all(usable[i, j] for i, a in enumerate(incumbent.assignment) for j in a):
-        log.warning("%s: LP fixing would cut the incumbent off; solving the whole problem", p.name)
-        return p, np.arange(p.num_sites)
-    return restrict(p, usable)
+    proof = threading.Thread(target=prove)
+    proof.start()
+    better = improve_all(p, quick, deadline=heuristic_deadline, stop=done.is_set, threads=workers)
+    plans.extend(better)
+    proof.join()
+    if not done.is_set():
+        log.debug("%s: full proof from %s after %.2fs", p.name, best_of(plans).objective,
+                  time.perf_counter() - start)
+        second = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
+                          cutoff=_cutoff(p, best_of(plans)), own_heuristics=not plans)
+        runs.append(second.run())
+    return _result(p, runs, plans, start)
 
 
 LAGRANGIAN_STARTS = 4

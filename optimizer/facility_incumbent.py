@@ -19,7 +19,7 @@ from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
 from optimizer.facility_heuristic import _assign_single, _Data, _improve_single, greedy_solution
-from optimizer.facility_lns import Repacker, improve_by_repacking, solve_sub_mip
+from optimizer.facility_lns import improve_by_repacking, solve_sub_mip
 from optimizer.facility_mip import HighsRun, build_mip, min_open_sites
 from optimizer.facility_problem import FacilityProblem, FacilitySolution, evaluate
 
@@ -56,9 +56,9 @@ def _plan(p: FacilityProblem, site: np.ndarray) -> FacilitySolution:
     return FacilitySolution(used, assignment, sol.unserved, evaluate(p, sol))
 
 
-def lp_starts(p: FacilityProblem, y: np.ndarray | None = None) -> list[FacilitySolution]:
-    """Plans opening the LP's favourite sites, one per candidate site count (``y``: LP open levels, if known)."""
-    y = lp_open_levels(p) if y is None else y
+def lp_starts(p: FacilityProblem) -> list[FacilitySolution]:
+    """Plans opening the LP's favourite sites, one per candidate site count."""
+    y = lp_open_levels(p)
     if y is None:
         return []
     data, cost = _Data(p), p.cost_matrix()
@@ -93,31 +93,6 @@ def improve_all(p: FacilityProblem, starts: list[FacilitySolution], *, deadline:
         return [one(s) for s in starts]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return list(pool.map(one, starts))
-
-
-def repack_interleaved(p: FacilityProblem, starts: list[FacilitySolution], *, deadline: float,
-                       stop, on_better, size: int = 4, extra: int = 3,
-                       sub_limit: float = 5.0) -> list[FacilitySolution]:
-    """Re-pack every start, one neighbourhood of each in turn, until all are settled.
-
-    Interleaving (rather than one start after the other) reaches the best plan sooner
-    when the best start is not the one that ends best (Holmberg p30: the 11404 start
-    stalls at 11392, the 13218 start reaches the optimum 11331). ``on_better(plan)`` is
-    called with each plan that beats every plan seen so far; ``stop()`` ends the search.
-    """
-    walkers = [Repacker(p, s, size=size, extra=extra, sub_limit=sub_limit) for s in starts]
-    best = best_of(starts)
-    while time.perf_counter() < deadline and not stop():
-        active = [w for w in walkers if not w.done]
-        if not active:
-            break
-        for w in active:
-            if stop() or time.perf_counter() >= deadline:
-                break
-            if w.step() and w.plan.objective < best.objective - 1e-9:
-                best = w.plan
-                on_better(best)
-    return [w.plan for w in walkers]
 
 
 def split_lp_applies(p: FacilityProblem) -> bool:

@@ -36,12 +36,11 @@ def solve_sub_mip(
     *,
     time_limit: float,
     below: float | None = None,
-    relative_gap: float = 0.0,
 ) -> np.ndarray | None:
     """Best site for each of ``clients`` using only ``sites`` (costing less than ``below``), or None."""
     sub = _sub_problem(p, cost, clients, sites)
     mm = build_mip(sub)
-    run = HighsRun(mm, time_limit=time_limit, seed=0, cutoff=below, relative_gap=relative_gap).run()
+    run = HighsRun(mm, time_limit=time_limit, seed=0, cutoff=below).run()
     values = run.values()
     if values is None:
         return None
@@ -74,67 +73,6 @@ def _neighbourhoods(cost: np.ndarray, site: np.ndarray, open_mask: np.ndarray, s
         yield sites, np.flatnonzero(np.isin(site, sites))
 
 
-class Repacker:
-    """Exact neighbourhood re-packing of one plan, one neighbourhood per ``step()``.
-
-    Stepping lets a caller interleave several starts and stop the moment a proof closes.
-    Each neighbourhood's sub-MIP gets ``sub_limit`` seconds; one that cannot be settled
-    in that time counts as settled (the proof, not the heuristic, has the last word).
-    """
-
-    def __init__(self, p: FacilityProblem, start: FacilitySolution, *, size: int = 3, extra: int = 2,
-                 max_rounds: int = 20, sub_limit: float = 5.0):
-        self.p, self.start, self.plan = p, start, start
-        self.size, self.extra, self.max_rounds, self.sub_limit = size, extra, max_rounds, sub_limit
-        self.cost = p.cost_matrix()
-        self.site = np.array([start.site_of(i) for i in range(p.num_clients)])
-        self.open_mask = np.zeros(p.num_sites, dtype=bool)
-        self.open_mask[start.open_sites] = True
-        self.done = False
-        self._walk = self._neighbourhood_walk()
-
-    def step(self) -> bool:
-        """Re-pack the next unsettled neighbourhood; True when the plan got cheaper."""
-        if self.done:
-            return False
-        try:
-            return next(self._walk)
-        except StopIteration:
-            self.done = True
-            return False
-
-    def _neighbourhood_walk(self):
-        p, cost = self.p, self.cost
-        site, open_mask = self.site, self.open_mask
-        settled: set[bytes] = set()  # neighbourhoods already re-packed without gain, unchanged since
-        for _ in range(self.max_rounds):  # rounds, not seconds, keep the result reproducible
-            improved = False
-            for sites, clients in _neighbourhoods(cost, site, open_mask, self.size, self.extra):
-                key = sites.tobytes() + clients.tobytes() + site[clients].tobytes() + open_mask[sites].tobytes()
-                if key in settled:
-                    continue
-                current = sum(p.fixed_costs[j] for j in sites if open_mask[j]) + cost[clients, site[clients]].sum()
-                new = solve_sub_mip(p, cost, clients, sites, time_limit=self.sub_limit, below=current - 0.5)
-                if new is None:
-                    settled.add(key)
-                    yield False
-                    continue
-                site[clients] = new
-                open_mask[sites] = np.isin(sites, new)
-                improved = True
-                self.plan = self._current()
-                yield True
-            if not improved:
-                return
-
-    def _current(self) -> FacilitySolution:
-        p, n = self.p, self.p.num_clients
-        assignment = [{int(self.site[i]): int(p.demands[i])} for i in range(n)]
-        open_sites = sorted(set(int(j) for j in self.site))
-        sol = FacilitySolution(open_sites, assignment, [0] * n, 0.0)
-        return FacilitySolution(open_sites, assignment, sol.unserved, evaluate(p, sol))
-
-
 def improve_by_repacking(
     p: FacilityProblem,
     start: FacilitySolution,
@@ -149,10 +87,35 @@ def improve_by_repacking(
 
     ``stop`` (a callable) lets a racing thread end the search early.
     """
-    r = Repacker(p, start, size=size, extra=extra, max_rounds=max_rounds)
-    while not r.done and time.perf_counter() < deadline and not (stop is not None and stop()):
-        r.step()
-    if r.plan.objective > start.objective + 1e-9:  # never hand back something worse
+    cost = p.cost_matrix()
+    n = p.num_clients
+    site = np.array([start.site_of(i) for i in range(n)])
+    open_mask = np.zeros(p.num_sites, dtype=bool)
+    open_mask[start.open_sites] = True
+    settled: set[bytes] = set()  # neighbourhoods already re-packed without gain, unchanged since
+    for _ in range(max_rounds):  # rounds, not seconds, keep the result reproducible
+        improved = False
+        for sites, clients in _neighbourhoods(cost, site, open_mask, size, extra):
+            if time.perf_counter() >= deadline or (stop is not None and stop()):
+                break
+            key = sites.tobytes() + clients.tobytes() + site[clients].tobytes() + open_mask[sites].tobytes()
+            if key in settled:
+                continue
+            current = sum(p.fixed_costs[j] for j in sites if open_mask[j]) + cost[clients, site[clients]].sum()
+            new = solve_sub_mip(p, cost, clients, sites, time_limit=5.0, below=current - 0.5)
+            if new is None:
+                settled.add(key)
+                continue
+            site[clients] = new
+            open_mask[sites] = np.isin(sites, new)
+            improved = True
+        if not improved or time.perf_counter() >= deadline:
+            break
+    assignment = [{int(site[i]): int(p.demands[i])} for i in range(n)]
+    open_sites = sorted(set(int(j) for j in site))
+    sol = FacilitySolution(open_sites, assignment, [0] * n, 0.0)
+    sol = FacilitySolution(open_sites, assignment, sol.unserved, evaluate(p, sol))
+    if sol.objective > start.objective + 1e-9:  # never hand back something worse
         return start
-    log.debug("repacking %s: %.1f -> %.1f", p.name, start.objective, r.plan.objective)
-    return r.plan
+    log.debug("repacking %s: %.1f -> %.1f", p.name, start.objective, sol.objective)
+    return sol

@@ -11,13 +11,16 @@ arrays straight into a MathOpt ModelProto (no per-variable Python objects), so a
 """
 from __future__ import annotations
 
+import datetime
 import logging
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.math_opt import model_pb2
+from ortools.math_opt import model_pb2, solution_pb2
+from ortools.math_opt.core.python import solver as core_solver
+from ortools.math_opt.python import callback, init_arguments, mathopt
+from ortools.util.python import solve_interrupter
 
 from optimizer.facility_problem import FacilityProblem
 
@@ -165,73 +168,61 @@ class HighsRun:
 
     ``cutoff`` prunes every plan not better than it. HiGHS may then still report a
     worse plan it stumbled on as "optimal", so callers compare against their incumbent.
-    HiGHS runs through highspy rather than MathOpt because MathOpt's HiGHS ignores an
-    interrupt (measured: a proof meant to be stopped ran to its 120 s limit), and the
-    single-source engine restarts its proof whenever the heuristic finds a better cutoff.
     """
 
     def __init__(self, mm: MipModel, *, time_limit: float, seed: int, cutoff: float | None = None,
-                 own_heuristics: bool = True, relative_gap: float = 0.0):
+                 own_heuristics: bool = True):
         self.mm = mm
-        self.relative_gap = relative_gap
-        self.time_limit = max(time_limit, 0.01)
-        self.seed = seed
-        self.cutoff = cutoff
-        self.own_heuristics = own_heuristics
-        self._stop = threading.Event()
-        self.reason: str | None = None  # "optimal", "infeasible", "interrupted", "time_limit" or HiGHS's word
+        self.params = mathopt.SolveParameters(
+            time_limit=datetime.timedelta(seconds=max(time_limit, 0.01)),
+            relative_gap_tolerance=0.0,
+            absolute_gap_tolerance=0.0,
+            random_seed=seed,
+        )
+        if cutoff is not None:  # MathOpt's cutoff_limit is not wired to HiGHS; its own option is
+            self.params.highs.double_options["objective_bound"] = cutoff
+        if not own_heuristics:  # the incumbent is already (near) optimal: spend the time on the proof
+            self.params.highs.double_options["mip_heuristic_effort"] = 0.0
+            for name in HEURISTIC_SWITCHES:
+                self.params.highs.bool_options[name] = False
+        self.interrupter = solve_interrupter.SolveInterrupter()
+        self.reason: mathopt.TerminationReason | None = None
         self._values: np.ndarray | None = None
         self._bound = -math.inf
 
-    def _highs(self):
-        from optimizer.cpsat_mip import quiet_highs  # creates HiGHS without its banner on stdout
-
-        h = quiet_highs()
-        h.passModel(highs_lp(self.mm.model))
-        for name, value in (("mip_rel_gap", self.relative_gap), ("mip_abs_gap", 0.0), ("random_seed", self.seed),
-                            ("time_limit", float(self.time_limit)), ("threads", 1)):
-            h.setOptionValue(name, value)
-        if self.cutoff is not None:
-            h.setOptionValue("objective_bound", float(self.cutoff))
-        if not self.own_heuristics:  # the incumbent is already (near) optimal: spend the time on the proof
-            h.setOptionValue("mip_heuristic_effort", 0.0)
-            for name in HEURISTIC_SWITCHES:
-                h.setOptionValue(name, False)
-        h.cbMipInterrupt.subscribe(self._check_stop)  # a few thousand calls per proof: no measurable cost
-        return h
-
-    def _check_stop(self, event) -> None:
-        if self._stop.is_set():
-            event.interrupt()
-
     def run(self) -> "HighsRun":
-        if self._stop.is_set():
-            self.reason = "interrupted"
-            return self
-        h = self._highs()
-        h.run()  # the C++ solve releases the GIL, so races run in threads
-        status = h.getModelStatus()
-        info = h.getInfo()
-        self.reason = _REASONS.get(status, h.modelStatusToString(status).lower())
-        if any(self.mm.model.variables.integers):
-            self._bound = float(info.mip_dual_bound)
-        elif self.reason == "optimal":  # an LP relaxation: its optimum is the bound
-            self._bound = float(info.objective_function_value)
-        if info.primal_solution_status == 2:  # feasible
-            self._values = np.asarray(h.getSolution().col_value, dtype=float)
+        result = core_solver.solve(  # the C++ solve releases the GIL, so races run in threads
+            self.mm.model,
+            mathopt.SolverType.HIGHS.value,
+            init_arguments.StreamableSolverInitArguments().to_proto(),
+            self.params.to_proto(),
+            mathopt.ModelSolveParameters().to_proto(),
+            None,
+            callback.CallbackRegistration().to_proto(),
+            None,
+            self.interrupter.pybind_interrupter,
+        )
+        self.reason = mathopt.TerminationReason(result.termination.reason)
+        self._bound = result.termination.objective_bounds.dual_bound
+        for sol in result.solutions:
+            primal = sol.primal_solution
+            if primal.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE:
+                values = np.zeros(len(self.mm.model.variables.ids))
+                values[np.asarray(primal.variable_values.ids, dtype=np.int64)] = primal.variable_values.values
+                self._values = values
+                break
         return self
 
     def stop(self) -> None:
-        self._stop.set()
+        self.interrupter.interrupt()
 
     @property
     def optimal(self) -> bool:
-        return self.reason == "optimal"
+        return self.reason == mathopt.TerminationReason.OPTIMAL
 
     @property
     def infeasible(self) -> bool:
-        """True when HiGHS closed the search without a plan: none exists (or none beats the cutoff)."""
-        return self.reason == "infeasible"
+        return self.reason == mathopt.TerminationReason.INFEASIBLE
 
     def values(self) -> np.ndarray | None:
         return self._values
@@ -246,46 +237,3 @@ class HighsRun:
         c = self.mm.model.objective
         ids = np.asarray(c.linear_coefficients.ids, dtype=np.int64)
         return float(c.offset + self._values[ids] @ np.asarray(c.linear_coefficients.values))
-
-
-def highs_lp(model: model_pb2.ModelProto):
-    """The MathOpt model as a highspy ``HighsLp`` (column-wise matrix)."""
-    import highspy
-    from scipy.sparse import csc_matrix
-
-    v, rows = model.variables, model.linear_constraints
-    nv, nr = len(v.ids), len(rows.ids)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = nv, nr
-    lp.col_lower_ = np.asarray(v.lower_bounds, dtype=float)
-    lp.col_upper_ = np.asarray(v.upper_bounds, dtype=float)
-    cost = np.zeros(nv)
-    cost[np.asarray(model.objective.linear_coefficients.ids, dtype=np.int64)] = model.objective.linear_coefficients.values
-    lp.col_cost_ = cost
-    lp.offset_ = model.objective.offset
-    lp.row_lower_ = np.asarray(rows.lower_bounds, dtype=float)
-    lp.row_upper_ = np.asarray(rows.upper_bounds, dtype=float)
-    m = model.linear_constraint_matrix
-    a = csc_matrix((np.asarray(m.coefficients, dtype=float),
-                    (np.asarray(m.row_ids, dtype=np.int64), np.asarray(m.column_ids, dtype=np.int64))),
-                   shape=(nr, nv))
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr
-    lp.a_matrix_.index_ = a.indices
-    lp.a_matrix_.value_ = a.data
-    if any(v.integers):
-        kind = np.where(np.asarray(v.integers, dtype=bool), highspy.HighsVarType.kInteger,
-                        highspy.HighsVarType.kContinuous)
-        lp.integrality_ = kind.tolist()
-    return lp
-
-
-def _reasons() -> dict:
-    import highspy
-
-    s = highspy.HighsModelStatus
-    return {s.kOptimal: "optimal", s.kInfeasible: "infeasible", s.kInterrupt: "interrupted",
-            s.kTimeLimit: "time_limit"}
-
-
-_REASONS = _reasons()
