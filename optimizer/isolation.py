@@ -201,7 +201,9 @@ def add_category_separation(ctx: BuildContext, v: IsolationVars) -> None:
             return 0
         if (s, category, d) not in present:
             m = present[s, category, d] = model.new_bool_var(f"present[{v.sites[s].id},{category},{d}]")
-            model.add(sum(xs) <= v.sites[s].rooms * m)
+            # diagnosing: as many as the admissions may hold, so that the rooms rule (guarded) caps them
+            big = sum(list(x.proto.domain)[-1] for x in xs) if ctx.diagnosing else v.sites[s].rooms
+            model.add(sum(xs) <= big * m)
         return present[s, category, d]
 
     for a, b in no_mix_pairs(ctx.instance):

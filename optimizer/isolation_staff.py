@@ -104,9 +104,11 @@ def add_site_staff(ctx: BuildContext, v) -> SiteStaffVars:
     for s, site in enumerate(v.sites):
         occ = sum(occupants_on(site, 0).values())
         arrivals = [g for g in day0 if s in v.groups[g].sites]
-        most = occ + min(sum(v.groups[g].people for g in arrivals),
+        arriving = sum(v.groups[g].people for g in arrivals)
+        most = occ + min(arriving,
                          sum(v.groups[g].room[s] + min(v.groups[g].carers, v.groups[g].room[s]) for g in arrivals),
-                         2 * max(0, usable_rooms(inst, site, 0, True) - occ))
+                         # diagnosing: the rooms are the (guarded) room balance's to cap, not this bound's
+                         arriving if ctx.diagnosing else 2 * max(0, usable_rooms(inst, site, 0, True) - occ))
         if most == 0:
             continue
         out.sites.append(s)

@@ -64,17 +64,30 @@ def test_a_normal_build_has_no_rule_groups(full_hotel):
     assert not any(c.enforcement_literal for c in ctx.model.proto.constraints)
 
 
-def test_pin_beyond_the_rooms_left_names_the_site_day_and_its_rows(full_hotel):
+@pytest.mark.parametrize("day", [0, 1])  # day 0: the site staff's bounds must not hide the rooms rule
+def test_pin_beyond_the_rooms_left_names_the_site_day_and_its_rows(full_hotel, day):
+    full_hotel["cohorts"][0]["day"] = day
     inst = Instance.model_validate(full_hotel)
     d = diagnose(inst, CFG, extra=pin_rooms(0, "H1", 15))
     assert d.verdict == "conflict" and d.minimal
     names = [g.name for g in d.groups]
     assert len(names) == 2 and "pin cohorts[0] at H1" in names
     rooms = next(g for g in d.groups if g.name.startswith("isolation.rooms"))
-    assert rooms.name in ("isolation.rooms site H1 day 1", "isolation.rooms site H1 day 2")  # both full
+    assert rooms.name in (f"isolation.rooms site H1 day {d}" for d in range(day, 3))  # full until day 3
     assert rooms.rows == ["isolation_sites[0].rooms = 30, usable 30, occupants 20"]
     text = "\n".join(d.lines())
     assert "隔离点房间容量" in text and "锁定的决定" in text
+
+
+def test_pin_far_beyond_the_rooms_on_day_0_still_names_the_rooms(county):  # noqa: F811
+    """Neither the site staff's bound on the people of day 0 (from the rooms left, per 50) nor the
+    category rule's bound (the site's rooms) may stand in for the rooms rule: 45 occupants in
+    50 rooms, 56 more pinned on day 0 (without them the pin alone was named)."""
+    county["isolation_sites"][0].update(rooms=50, occupants=[occupants("close_contact", 45, 3)])
+    county["cohorts"] = [cohort("C1", 60, day=0)]
+    d = diagnose(Instance.model_validate(county), CFG, extra=pin_rooms(0, "H1", 56))
+    assert d.verdict == "conflict"
+    assert len(d.groups) == 2 and sorted(g.name for g in d.groups)[0].startswith("isolation.rooms site H1 day ")
 
 
 def test_pin_within_the_rooms_left_is_not_a_conflict(full_hotel):
