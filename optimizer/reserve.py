@@ -49,7 +49,7 @@ from optimizer.whatif import sweep as whatif_sweep
 
 # Reserve ids. Ids that sort after the standing ones (`~RSV`, `zRSV`) would roster standing people
 # of a merged pool group first, but on the demo county they make the joint warm start
-# infeasible (the isolation warm start's named people then miss the shared pool's blocks), so
+# infeasible (probably: the isolation warm start's named people miss the shared pool's blocks), so
 # the tiers start from nothing: kept as `RSV` until that is fixed (docs/whatif.md "Limits")
 PREFIX = "RSV"
 RESERVE_SKILLS = ("epidemiologist", "police", "sampler", "registrar", "doctor", "nurse", "checkpoint_guard",
