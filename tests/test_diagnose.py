@@ -179,3 +179,20 @@ def test_real_pins_and_rule_groups_named_together(full_hotel):
     assert names[1] == "pin plan.xlsx!隔离安排!row 4"
     assert d.groups[[g.name for g in d.groups].index(names[1])].rows[0] == \
         "pinned cohort C1 (15 people) → site H1 on day 1"
+
+
+def test_validate_names_a_seal_exit_on_an_expressway_mainline(tiny):
+    """Seal exits closed or checkpointed vs no closure on a mainline: the data decides, validate says so."""
+    tiny["road_nodes"] = [{"id": f"N{k}", "township": t, "location": {"x": x, "y": 0}}
+                          for k, t, x in ((1, "T1", 0), (2, "T2", 5))]
+    tiny["road_arcs"] = [
+        {"id": "E12", "tail": "N1", "head": "N2", "length_km": 5, "free_flow_min": 4, "road_class": "expressway",
+         "section": "G1"},
+        {"id": "C12", "tail": "N1", "head": "N2", "length_km": 6, "free_flow_min": 9, "road_class": "county",
+         "section": "X1"},
+        {"id": "C21", "tail": "N2", "head": "N1", "length_km": 6, "free_flow_min": 9, "road_class": "county",
+         "section": "X1", "direction": "backward"}]
+    lines = rule_conflicts(Instance.model_validate(tiny))  # T1 (城关镇) is sealed
+    assert lines == ["road_arcs[0]: 封控区出口关闭或设卡 (roads.seal_exits T1): E12 leaves sealed T1 on an expressway "
+                     "mainline, which may be neither closed nor checkpointed (roads.expressway_mainline): the seal "
+                     "stays open there"]
