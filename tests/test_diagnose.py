@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 import cli
 from models import Instance, SolveConfig
+from models.io import load_plan
 from optimizer import solve
 from optimizer.context import BuildContext
 from optimizer.diagnose import diagnose
@@ -150,6 +151,7 @@ def test_solve_exits_1_with_the_diagnosis_and_writes_no_plan(full_hotel, tmp_pat
     out = run(cli.main, ["solve", str(tmp_path / "yesterday.json"), "-o", str(tmp_path / "y.json"),
                          "--xlsx", str(tmp_path / "y.xlsx"), "--time-limit", "10", "--workers", "1"])
     assert out.exit_code == 0, out.output
+    assert verify(Instance.model_validate(yesterday), load_plan(tmp_path / "y.json")) == []
     mark(tmp_path / "y.xlsx", tmp_path / "pins.xlsx", "集中隔离安置", {"C1": "是"})
     plan = tmp_path / "plan.json"
     out = run(cli.main, ["solve", str(tmp_path / "today.json"), "--pin", str(tmp_path / "pins.xlsx"), "-o", str(plan),
