@@ -85,8 +85,11 @@ class Diagnosis:
         if self.verdict == "ungrouped":
             return [("diagnosis: the hard rules conflict even with every rule group switched off: the conflict lies "
                      "in rules no group covers (please report the instance)")]
-        out = [(f"diagnosis: these {len(self.groups)} hard rule groups cannot all hold; relax any one of them "
-                "(the data rows below) and the rest can:")]
+        if len(self.groups) == 1:
+            out = ["diagnosis: this one hard rule group cannot hold even alone (the data rows below):"]
+        else:
+            out = [(f"diagnosis: these {len(self.groups)} hard rule groups cannot all hold; relax any one of them "
+                    "(the data rows below) and the rest can:")]
         for k, g in enumerate(self.groups, start=1):
             out.append(f"  {k}. {words(g.name, 'zh')} ({words(g.name, 'en')}): {g.name}")
             out += [f"       {r}" for r in g.rows]
