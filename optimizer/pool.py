@@ -203,7 +203,7 @@ class StaffPool:
         for b, count in self._requests:
             self.enforce(self.model.add(cp_model.LinearExpr.sum(supply[b]) >= count), lambda b=b: (
                 f"staff.cover {b.module} {b.role} {b.township} day {b.day} {b.start_hour:g}-{b.end_hour:g}h",
-                [f"{self.eligible_supply(b)} people of the pool may take this block"]))
+                [f"{sum(list(v.proto.domain)[-1] for v in supply[b])} people of the pool may take this block"]))
         by_day: dict[tuple[int, int], list] = defaultdict(list)
         for (m, b), v in self._use.items():
             by_day[m, b.day].append(v)
