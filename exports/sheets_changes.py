@@ -41,7 +41,8 @@ REASONS = {
     "now_short": ("无法保持：{0}", "no longer possible: {0}"),
     "makes_way": ("让位于{0}", "makes way for {0}"),
     "routes": ("调拨量变化，线路重排", "shipments changed, routes redone"),
-    "cheaper": ("成本更低（未见更高优先级需求）", "cheaper (no higher-priority need found)"),
+    "cheaper": ("整体优化（未见单一需求；各层较原方案：{0}）", "re-optimised (no single need found; tiers vs the "
+                "published plan: {0})"),
 }
 WHAT = {
     "site": ("采样点开设", "sampling site open"),
@@ -102,9 +103,19 @@ def _value(ctx: Context, c: Change, value: str) -> str:
 
 
 def _reason(ctx: Context, c: Change) -> str:
-    detail = join((_name(ctx, p) for p in c.reason_detail.split(",")), ctx.lang) if c.reason != "now_short" \
-        else L.phrase(c.reason_detail, ctx.lang)
+    if c.reason == "now_short":
+        detail = L.phrase(c.reason_detail, ctx.lang)
+    elif c.reason == "cheaper":
+        detail = join((_tier_move(ctx, p) for p in c.reason_detail.split("; ")), ctx.lang) or "—"
+    else:
+        detail = join((_name(ctx, p) for p in c.reason_detail.split(",")), ctx.lang)
     return _pick(REASONS[c.reason], ctx.lang).format(detail)
+
+
+def _tier_move(ctx: Context, text: str) -> str:
+    """`cost -114909` in the planner's words (tier name from labels)."""
+    name, _, delta = text.partition(" ")
+    return f"{L.priority_tier(name, ctx.lang)} {delta}" if name else ""
 
 
 def _concerns(ctx: Context, c: Change) -> str:

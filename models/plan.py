@@ -110,7 +110,8 @@ class Change(Strict):
                     "left it short; now_short: no longer possible (see shortages); makes_way: its resource went to "
                     "a new need; routes: the shipments changed; cheaper: no need found, only the cost or an "
                     "equal-priority tie moved it")
-    reason_detail: str = Field(default="", description="The need or shortage behind the reason (ids)")
+    reason_detail: str = Field(default="", description="The need or shortage behind the reason (ids); for "
+                                                       "cheaper, how each tier's value moved from the baseline")
 
 
 class SolveMeta(Strict):

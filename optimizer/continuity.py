@@ -204,6 +204,7 @@ def plan_changes(instance: Instance, baseline: Plan, plan: Plan, ds: list[Decisi
     old_ch, new_ch = plan_choices(baseline), plan_choices(plan)
     needs = _new_needs(instance, baseline)
     old_short = {s.entity for s in baseline.shortages if s.entity}
+    old_short |= {f"supply:{s.township}" for s in baseline.shortages if s.module == "supply" and s.township}
     new_short = {s.entity: s.binding_resource for s in plan.shortages if s.entity}
     rows: list[tuple[Decision, str, str]] = []
     for d in ds:
@@ -218,13 +219,29 @@ def plan_changes(instance: Instance, baseline: Plan, plan: Plan, ds: list[Decisi
             taken.setdefault(new, need)
             if d.key[0] == "cohorts":
                 taken.setdefault(d.key[2], need)
+    moved = _tiers_moved(baseline, plan)
     out = []
     for d, old, new in rows:
         reason, detail = _reason(d, old, new, needs, old_short, new_short, taken)
+        if reason == "cheaper":
+            detail = moved
         out.append(Change(stakeholder=d.stakeholder[0], stakeholder_id=d.stakeholder[1], module=d.module,
                           decision="|".join(d.key), what=d.label, old="" if _nothing(old) else old,
                           new="" if _nothing(new) else new, reason=reason, reason_detail=detail))
     return out + vehicle_changes(baseline, plan, out)
+
+
+def _tiers_moved(baseline: Plan, plan: Plan) -> str:
+    """How each priority tier's value moved from the baseline (`critical -707; cost -114909`): what
+    a change no single need explains was traded for. The baseline's values are of its own day,
+    so a new need shows here as a rise."""
+    old = {t["name"]: t.get("value") for t in baseline.meta.tiers}
+    parts = []
+    for t in plan.meta.tiers:
+        a, b = old.get(t["name"]), t.get("value")
+        if t["name"] != "stability" and a is not None and b is not None and round(b - a):
+            parts.append(f"{t['name']} {round(b - a):+d}")
+    return "; ".join(parts)
 
 
 def _new_needs(instance: Instance, baseline: Plan) -> dict[str, set[str]]:
@@ -257,6 +274,8 @@ def _need_of(d: Decision, needs: dict[str, set[str]]) -> str:
 def _reason(d: Decision, old: str, new: str, needs, old_short: set, new_short: dict, taken: dict
             ) -> tuple[str, str]:
     need = _need_of(d, needs)
+    if d.key[0] == "ship" and int(new or 0) > int(old or 0) and f"supply:{d.key[2]}" in old_short:
+        return "fixes_shortage", d.key[2]  # more goods to a township the baseline left short
     if need:
         return {"case": "new_case", "start": "new_case", "cohorts": "new_cohort"}.get(d.key[0], "new_need"), need
     ents = _entities(d)

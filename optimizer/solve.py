@@ -220,7 +220,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         else:
             hint_decisions(ctx.model, continuity.decisions)
             hint_indicators(ctx.model, continuity)
-        log.info("closest plan to the baseline %s in %.1f s", "found" if near else "not found",
+        log.info("first tier's hint from the baseline %s in %.1f s", "found" if near else "not found",
                  time.perf_counter() - ts)
     solver = None
     status = "OPTIMAL"

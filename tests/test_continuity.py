@@ -182,3 +182,30 @@ def test_cli_budget_too_small_exits_1_with_the_smallest_budget(files, county):
     assert r.exit_code == 1
     assert "--max-changes 0 is too small" in r.output and "needs is 1" in r.output
     assert not (tmp / "new.json").exists()
+
+
+def test_a_person_taken_by_the_new_case_makes_way(county):
+    """Reasons come from the two plans: C1's epidemiologist moved to the new case C3 reads
+    'makes way for C3'; the new case's own rows read 'new case'."""
+    from optimizer.context import BuildContext
+    from optimizer.continuity import plan_changes
+    from optimizer.decisions import decisions
+    from optimizer.modules import MODULES
+    from models.choices import plan_choices
+
+    _, base = run(county)
+    county["cases"].append(case("C3", 4))
+    inst = Instance.model_validate(county)
+    ctx = BuildContext.new(inst)
+    built = [(s, m, m.build(ctx)) for s, m in MODULES]
+    ds = decisions(ctx, built, plan_choices(base.plan), every=True)
+    old = next(a for a in base.plan.tracing.assignments if a.case == "C1")
+    epi = next(m for m in old.members if m.role == "epidemiologist")
+    new = base.plan.model_copy(deep=True)
+    a1 = next(a for a in new.tracing.assignments if a.case == "C1")
+    a1.members = [m if m.role != "epidemiologist" else m.model_copy(update={"staff": "E3"}) for m in a1.members]
+    a3 = old.model_copy(update={"case": "C3", "members": [epi]})
+    new.tracing.assignments.append(a3)
+    got = {c.decision: (c.old, c.new, c.reason, c.reason_detail) for c in plan_changes(inst, base.plan, new, ds)}
+    assert got["case|C1|epidemiologist"] == (epi.staff, "E3", "makes_way", "C3")
+    assert got["case|C3|epidemiologist"] == ("", epi.staff, "new_case", "C3")
