@@ -19,14 +19,16 @@ Method (docs/whatif.md "Reserve"):
      pass) and transfer buses at every standing isolation site.
    The critical lines left are the floor no reserve of these kinds removes (a case reported
    too late to meet its deadline, stock that does not exist).
-3. What each scenario used: reserve rooms at their peak occupancy, reserve people and
-   vehicles that appear in its plan. Two candidate reserves: *tight*, for each kind of
+3. What each scenario used: reserve rooms at their peak occupancy, vehicles that appear in
+   its plan, and reserve people on duty less the standing people of the same home and skill
+   idle that day (the pool rosters a merged group in id order, so a plan may name a reserve
+   person where a standing one sat idle). Two candidate reserves: *tight*, for each kind of
    resource the placement of the scenario that used the most of that kind (the solver may
    put interchangeable reserve people in one township in one scenario and in the next
    township in another); *safe*, per resource and place the most any scenario used.
 4. Every scenario is solved again, with its routine demand, and exactly the tight reserve;
    if a scenario then has more critical lines than its floor, the safe one is checked
-   instead. The command reports each scenario's critical lines against the floor.
+   instead, and then the safe one counted without the swap back to idle standing people. The command reports each scenario's critical lines against the floor.
 
 Limits: reserve rooms are minimised by the cost tier (room-days at the premium rate); staff
 and vehicles have no price of their own in the model (staff cost the same hourly rate as
@@ -159,26 +161,57 @@ def generous_amounts(instance: Instance, short_townships: set[str]) -> dict[tupl
     return amounts
 
 
-def reserve_used(plan, amounts: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
-    """Reserve units a plan uses: rooms at the block's peak, people rostered, vehicles driven."""
+def reserve_used(plan, amounts: dict[tuple[str, str], int], instance: Instance | None = None,
+                 swap_back: bool = True) -> dict[tuple[str, str], int]:
+    """Reserve units a plan uses: rooms at the block's peak, vehicles driven, and reserve
+    people rostered — less, with `swap_back`, the standing people of the same home and skill
+    left idle that day, who could have taken their duty (the pool hands out a group's people
+    in id order, so a plan may name `RSV-` people where standing ones of the group sat idle;
+    the confirming re-solve checks the swap)."""
     used: dict[tuple[str, str], int] = {}
     peak: dict[str, int] = defaultdict(int)
     for r in plan.isolation.occupancy:
         peak[r.site] = max(peak[r.site], r.occupied_rooms)
-    people = {r.staff for r in plan.roster if r.staff.startswith(PREFIX + "-")}
+    on_duty: dict[tuple[str, int], int] = defaultdict(int)  # (reserve resource and place, day) -> people
+    busy: dict[int, set[str]] = defaultdict(set)
+    for r in plan.roster:
+        busy[r.day].add(r.staff)
+    for day, ids in busy.items():
+        for pid in ids:
+            if pid.startswith(PREFIX + "-"):
+                on_duty[pid.rsplit("-", 1)[0], day] += 1
+    idle = _idle_standing(instance, busy) if swap_back and instance is not None else {}
     vehicles = {r.vehicle for r in plan.supply.routes} | {t.vehicle for t in plan.isolation.transfers}
     for (resource, place) in amounts:
         if resource == "rooms":
             n = peak.get(_block_id(place), 0)
         elif resource.startswith("staff:"):
             skill = resource.split(":", 1)[1]
-            n = sum(1 for p in people if p.startswith(f"{PREFIX}-{skill}-{place}-"))
+            stem = f"{PREFIX}-{skill}-{place}"
+            n = max((k - idle.get((skill, place, day), 0) for (key, day), k in on_duty.items() if key == stem),
+                    default=0)
+            n = max(0, n)
         else:
             kind = resource.split(":", 1)[1]
             n = sum(1 for v in vehicles if v.startswith(f"{PREFIX}-{kind}-{place}-"))
         if n:
             used[resource, place] = n
     return used
+
+
+def _idle_standing(instance: Instance, busy: dict[int, set[str]]) -> dict[tuple[str, str, int], int]:
+    """(skill, home township, day) -> standing people of the pool with that skill, free of
+    closed-loop duty and not yet at their day off, on no duty that day."""
+    limit = instance.policy.staff.max_days_in_row
+    idle: dict[tuple[str, str, int], int] = defaultdict(int)
+    for p in instance.staff:
+        if p.id.startswith(PREFIX + "-") or p.closed_loop_site is not None:
+            continue
+        for day, ids in busy.items():
+            if p.id not in ids and p.days_in_row + day < limit:
+                for skill in p.skills:
+                    idle[skill, p.home_township, day] += 1
+    return idle
 
 
 def unit_costs(instances: list[Instance], reserve: Reserve) -> dict[tuple[str, str], int]:
@@ -231,14 +264,20 @@ def _size_reserve(runs, config, jobs, backend, scheduler, progress, before, pool
         generous_runs.append(Run(run.name, with_reserve(run.instance, amounts, critical_only(run.instance))))
     generous = sweep(generous_runs, config, jobs=jobs, backend=backend, scheduler=scheduler,
                      progress=progress and (lambda r: progress("generous", r)))
-    used = {run.name: reserve_used(res.plan, generous_amount[run.name]) if res.plan is not None else {}
-            for run, res in zip(runs, generous)}
+    used, named = {}, {}
+    for run, res, gen in zip(runs, generous, generous_runs):
+        plan = res.plan
+        used[run.name] = reserve_used(plan, generous_amount[run.name], gen.instance) if plan else {}
+        named[run.name] = reserve_used(plan, generous_amount[run.name], swap_back=False) if plan else {}
     # Two candidates. Tight: for each kind of resource, the placement of the scenario that needs
     # the most of it (reserve people a solver put in one township in one scenario and in the
     # next township in another are the same people). Safe: the most any scenario used in each
     # place. The tight one is checked first; the safe one only if it leaves a scenario short.
     confirmed = None
-    for candidate in (tight_reserve(used), safe_reserve(used)):
+    candidates = [tight_reserve(used), safe_reserve(used)]
+    if named != used:  # the people the plans named, if the swap back to idle standing people fails
+        candidates.append(safe_reserve(named))
+    for candidate in candidates:
         confirm_runs = [Run(run.name, with_reserve(run.instance, _fitting(run.instance, candidate.amounts)))
                         for run in runs]
         confirmed = sweep(confirm_runs, config, jobs=jobs, backend=backend, scheduler=scheduler,

@@ -20,7 +20,7 @@ from exports.sheets_compare import Column, comparison_sheet
 from models import Instance, SolveConfig
 from models.scenario import parse_scenario
 from models.scenario_apply import apply_scenario
-from optimizer.reserve import size_reserve, with_reserve
+from optimizer.reserve import reserve_used, size_reserve, with_reserve
 from optimizer.validate import verify
 from optimizer.whatif import Run, run_limit, sweep
 from tests.conftest import REPO
@@ -147,3 +147,28 @@ def test_reserve_covers_the_worst_scenario_and_the_on_call_rota(county):
     for run, r in zip(runs_of(county), found.confirmed):
         assert [s for s in r.plan.shortages if s.tier == "critical"] == []
         assert verify(with_reserve(run.instance, amounts), r.plan) == []
+
+
+def test_reserve_people_swapped_back_for_idle_standing_people(county):
+    """The pool rosters a merged group in id order, so a plan may name a reserve person where a
+    standing one of the same home and skill sat idle: that person is not counted as reserve."""
+    from models.plan import Plan, RosterEntry, SolveMeta
+
+    county["staff"].append({"id": "E1", "name": "流调员", "skills": ["epidemiologist"], "home_township": "T1",
+                            "hours_per_day": 10})
+    amounts = {("staff:epidemiologist", "T1"): 2}
+    inst = with_reserve(Instance.model_validate(county), amounts)
+
+    def on_duty(*ids):
+        roster = [RosterEntry(staff=i, name=i, role="epidemiologist", module="tracing", location="C1", township="T1",
+                              start_hour=8, end_hour=16) for i in ids]
+        return Plan(instance=inst.name, plan_date="2022-11-28", roster=roster, meta=SolveMeta(
+            status="OPTIMAL", deterministic=True, time_limit_s=1, wall_seconds=1, instance_hash=""))
+
+    named = on_duty("RSV-epidemiologist-T1-1")
+    assert reserve_used(named, amounts, inst) == {}  # E1 was idle: no reserve needed
+    assert reserve_used(named, amounts, swap_back=False) == {("staff:epidemiologist", "T1"): 1}
+    both = on_duty("RSV-epidemiologist-T1-1", "RSV-epidemiologist-T1-2")
+    assert reserve_used(both, amounts, inst) == {("staff:epidemiologist", "T1"): 1}
+    busy = on_duty("RSV-epidemiologist-T1-1", "E1")
+    assert reserve_used(busy, amounts, inst) == {("staff:epidemiologist", "T1"): 1}
