@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from optimizer.facility_mip import HighsRun, build_mip
+from optimizer.facility_mip import build_mip, stoppable_solve
 from optimizer.facility_problem import FacilityProblem, FacilitySolution, evaluate
 
 log = logging.getLogger(__name__)
@@ -36,15 +36,20 @@ def solve_sub_mip(
     *,
     time_limit: float,
     below: float | None = None,
+    stop=None,
 ) -> np.ndarray | None:
-    """Best site for each of ``clients`` using only ``sites`` (costing less than ``below``), or None."""
+    """Best site for each of ``clients`` using only ``sites`` (costing less than ``below``), or None.
+
+    ``stop()`` turning true ends the sub-MIP early (None unless it already holds a plan).
+    """
     sub = _sub_problem(p, cost, clients, sites)
     mm = build_mip(sub)
-    run = HighsRun(mm, time_limit=time_limit, seed=0, cutoff=below).run()
-    values = run.values()
+    values = stoppable_solve(mm, time_limit=time_limit, cutoff=below, stop=stop)
     if values is None:
         return None
-    if below is not None and run.objective() > below:
+    objective = mm.model.objective
+    ids = np.asarray(objective.linear_coefficients.ids, dtype=np.int64)
+    if below is not None and values[ids] @ np.asarray(objective.linear_coefficients.values) > below:
         return None  # HiGHS may report a plan above its cutoff
     x = values[mm.x] > 0.5
     site = np.empty(len(clients), dtype=int)
@@ -102,7 +107,7 @@ def improve_by_repacking(
             if key in settled:
                 continue
             current = sum(p.fixed_costs[j] for j in sites if open_mask[j]) + cost[clients, site[clients]].sum()
-            new = solve_sub_mip(p, cost, clients, sites, time_limit=5.0, below=current - 0.5)
+            new = solve_sub_mip(p, cost, clients, sites, time_limit=5.0, below=current - 0.5, stop=stop)
             if new is None:
                 settled.add(key)
                 continue
