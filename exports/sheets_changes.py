@@ -45,14 +45,14 @@ REASONS = {
                 "published plan: {0})"),
 }
 WHAT = {
-    "site": ("采样点开设", "sampling site open"),
-    "desks": ("采样台（{2}）", "desks ({2})"),
+    "site": ("{1}开设", "{1} open"),
+    "desks": ("{1}采样台（{2}）", "{1}: desks ({2})"),
     "grid": ("网格{1}采样点", "grid {1}: site"),
     "tubes": ("送检{2}（管）", "tubes to {2}"),
+    "activate": ("启用备用隔离点{1}", "reserve site {1} activated"),
     "case": ("病例{1}{role}", "case {1}: {role}"),
     "start": ("病例{1}流调开始", "case {1}: start"),
     "cohorts": ("隔离人员{1}（人）", "cohort {1} (people)"),
-    "activate": ("启用备用隔离点", "reserve site activated"),
     "arc": ("路段{1}（{2}）", "arc {1} ({2})"),
     "ship": ("{3}自{1}（{4}）", "{3} from {1} ({4})"),
     "route": ("{2}线路", "route on {2}"),
@@ -79,8 +79,8 @@ def _what(ctx: Context, c: Change) -> str:
     template = WHAT.get(parts[0])
     if template is None:
         return c.what
-    names = [parts[0]] + [_name(ctx, p) if k in (2, 3) and parts[0] in ("tubes", "ship") else p
-                          for k, p in enumerate(parts[1:], start=1)]
+    names = [parts[0]] + [p if parts[0] in ("case", "start", "grid", "arc", "cohorts", "route") else _name(ctx, p)
+                          for p in parts[1:]]
     role = _pick(ROLES.get(parts[2], (parts[2], parts[2])), ctx.lang) if parts[0] == "case" else ""
     return _pick(template, ctx.lang).format(*names, role=role)
 
@@ -90,7 +90,7 @@ def _value(ctx: Context, c: Change, value: str) -> str:
     if value == "":
         return "—"
     if kind in ("site", "activate"):
-        return ("是" if ctx.lang == "zh" else "yes") if value == "1" else value
+        return {"1": "是" if ctx.lang == "zh" else "yes", "0": "否" if ctx.lang == "zh" else "no"}.get(value, value)
     if kind in ("case", "grid"):
         return _name(ctx, value)
     if kind == "arc":

@@ -102,7 +102,7 @@ class Change(Strict):
     module: Module
     decision: str = Field(description="Decision code (models/choices.py), e.g. case|C9|police")
     what: str = Field(description="The decision in the planner's words")
-    old: str = Field(description="The baseline's choice; empty: nothing (not traced, not served, none)")
+    old: str = Field(description="The baseline's choice; empty: nobody or no site (not traced, not served)")
     new: str = Field(description="This plan's choice; empty: nothing")
     reason: Literal["new_case", "new_cohort", "new_need", "fixes_shortage", "now_short", "makes_way", "routes",
                     "cheaper"] = Field(

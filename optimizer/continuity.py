@@ -226,8 +226,8 @@ def plan_changes(instance: Instance, baseline: Plan, plan: Plan, ds: list[Decisi
         if reason == "cheaper":
             detail = moved
         out.append(Change(stakeholder=d.stakeholder[0], stakeholder_id=d.stakeholder[1], module=d.module,
-                          decision="|".join(d.key), what=d.label, old="" if _nothing(old) else old,
-                          new="" if _nothing(new) else new, reason=reason, reason_detail=detail))
+                          decision="|".join(d.key), what=d.label, old=old, new=new, reason=reason,
+                          reason_detail=detail))
     return out + vehicle_changes(baseline, plan, out)
 
 
