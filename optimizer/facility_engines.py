@@ -17,7 +17,7 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
-from optimizer.facility_mip import HighsRun, MipModel, build_mip
+from optimizer.facility_mip import HighsRun, MipModel, StoppableRun, build_mip
 from optimizer.facility_problem import FacilityProblem, FacilityResult, FacilitySolution, evaluate, violations
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,6 @@ REPACK_MIN_SITES = 14
 On Holmberg p50 (10 sites) a neighbourhood is 7 of them: re-packing then proving took
 3.5-4.5 CPU s, one proof from the LP-rounded plan 2.8 (load 7-10, 29 Nov)."""
 
-QUICK_PROOF_SECONDS = 3.0
-"""Budget of the first, cheap proof attempt that runs beside the re-packing heuristic."""
-
 
 def _integer_objective(p: FacilityProblem) -> bool:
     # split shares cost cost * units / demand (rational), unless sites are uncapacitated:
@@ -116,12 +113,15 @@ def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, see
         run = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
                        cutoff=_cutoff(p, best_of(quick)), own_heuristics=False).run()
         return _result(p, [run], quick, start)
-    # HiGHS cannot be interrupted through OR-Tools, so the first proof gets a short budget:
-    # easy instances finish inside it while this thread re-packs for a better cutoff.
+    # The first proof runs from the LP-rounded plan beside the re-packing and ends either
+    # the search (easy instances; the re-packing is then stopped) or, at the first cheaper
+    # plan the re-packing finds, itself: a proof is worth most from the best cutoff, so the
+    # rest of it is wasted work (it used to run a fixed 3 s on every hard instance).
     # With a plan in hand HiGHS's own heuristics cost more than they find (measured 2-5x on
     # p27-p51 even when the plan is 0.5 % above the optimum), so they are switched off.
-    first = HighsRun(build(p), time_limit=min(QUICK_PROOF_SECONDS, deadline - time.perf_counter()),
-                     seed=seed, cutoff=_cutoff(p, best_of(quick)), own_heuristics=not quick)
+    improved = threading.Event()
+    first = StoppableRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
+                         cutoff=_cutoff(p, best_of(quick)), own_heuristics=not quick, stop=improved.is_set)
     runs, plans = [first], list(quick)
     done = threading.Event()
 
@@ -132,10 +132,13 @@ def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, see
 
     proof = threading.Thread(target=prove)
     proof.start()
-    better = improve_all(p, quick, deadline=heuristic_deadline, stop=done.is_set, threads=workers)
+    better = improve_all(p, quick, deadline=heuristic_deadline, stop=done.is_set, threads=workers,
+                         on_improve=improved.set)
     plans.extend(better)
+    if best_of(plans).objective < best_of(quick).objective - 1e-9:
+        improved.set()  # whatever the first proof still does, a better cutoff beats it
     proof.join()
-    if not done.is_set():
+    if not done.is_set() and first.reason == "interrupted":
         log.debug("%s: full proof from %s after %.2fs", p.name, best_of(plans).objective,
                   time.perf_counter() - start)
         second = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from optimizer.facility_mip import build_mip, stoppable_solve
+from optimizer.facility_mip import StoppableRun, build_mip
 from optimizer.facility_problem import FacilityProblem, FacilitySolution, evaluate
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,11 @@ def solve_sub_mip(
     """
     sub = _sub_problem(p, cost, clients, sites)
     mm = build_mip(sub)
-    values = stoppable_solve(mm, time_limit=time_limit, cutoff=below, stop=stop)
+    run = StoppableRun(mm, time_limit=time_limit, cutoff=below, stop=stop).run()
+    values = run.values()
     if values is None:
         return None
-    objective = mm.model.objective
-    ids = np.asarray(objective.linear_coefficients.ids, dtype=np.int64)
-    if below is not None and values[ids] @ np.asarray(objective.linear_coefficients.values) > below:
+    if below is not None and run.objective() > below:
         return None  # HiGHS may report a plan above its cutoff
     x = values[mm.x] > 0.5
     site = np.empty(len(clients), dtype=int)
@@ -87,10 +86,12 @@ def improve_by_repacking(
     extra: int = 2,
     max_rounds: int = 20,
     stop=None,
+    on_improve=None,
 ) -> FacilitySolution:
     """Best plan found by exact neighbourhood re-packing until no neighbourhood improves.
 
-    ``stop`` (a callable) lets a racing thread end the search early.
+    ``stop`` (a callable) lets a racing thread end the search early; ``on_improve()`` is
+    called after each re-pack that lowered the cost.
     """
     cost = p.cost_matrix()
     n = p.num_clients
@@ -114,6 +115,8 @@ def improve_by_repacking(
             site[clients] = new
             open_mask[sites] = np.isin(sites, new)
             improved = True
+            if on_improve is not None:
+                on_improve()
         if not improved or time.perf_counter() >= deadline:
             break
     assignment = [{int(site[i]): int(p.demands[i])} for i in range(n)]

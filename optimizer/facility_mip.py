@@ -271,35 +271,81 @@ def highs_lp(model: model_pb2.ModelProto):
     return lp
 
 
-def stoppable_solve(mm: MipModel, *, time_limit: float, cutoff: float | None = None,
-                    stop=None) -> np.ndarray | None:
-    """A short HiGHS MIP (own heuristics on, zero gap) that ends as soon as ``stop()`` turns true.
+class StoppableRun:
+    """A HiGHS MIP through highspy that ends as soon as ``stop()`` turns true; HighsRun's interface.
 
-    For the re-packing sub-MIPs, which must end the moment the proof beside them closes:
-    through MathOpt HiGHS ignores an interrupt (measured: a 5 s sub-MIP ran on after
-    the proof of p37 closed at 0.5 s, and the instance took 5 s). The proofs stay on
-    ``HighsRun``: MathOpt's HiGHS proved p27/p29/p51 10-40 % faster in CPU than
-    highspy's 1.16. Returns the plan's column values, or None without a plan.
+    For the work that must end the moment something else happens: the re-packing
+    sub-MIPs when the proof beside them closes, and the first proof when re-packing finds
+    a better cutoff. Through MathOpt HiGHS ignores an interrupt (measured: a 5 s sub-MIP
+    ran on after the proof of p37 closed at 0.5 s, and the instance took 5 s). Long proofs
+    stay on ``HighsRun``: MathOpt's HiGHS proved p27/p29/p51 10-40 % faster in CPU than
+    highspy's 1.16 (load 5-7, 29 Nov).
     """
-    from optimizer.cpsat_mip import quiet_highs  # creates HiGHS without its banner on stdout
 
-    h = quiet_highs()
-    h.passModel(highs_lp(mm.model))
-    for name, value in (("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0), ("random_seed", 0),
-                        ("time_limit", float(max(time_limit, 0.01))), ("threads", 1)):
-        h.setOptionValue(name, value)
-    if cutoff is not None:
-        h.setOptionValue("objective_bound", float(cutoff))
-    if stop is not None:
-        if stop():
+    def __init__(self, mm: MipModel, *, time_limit: float, cutoff: float | None = None,
+                 own_heuristics: bool = True, stop=None, seed: int = 0):
+        self.mm, self.time_limit, self.cutoff = mm, max(time_limit, 0.01), cutoff
+        self.own_heuristics, self.stop, self.seed = own_heuristics, stop, seed
+        self.reason: str | None = None  # "optimal", "infeasible", "interrupted", "time_limit" or HiGHS's word
+        self._values: np.ndarray | None = None
+        self._bound = -math.inf
+
+    def run(self) -> "StoppableRun":
+        import highspy
+
+        from optimizer.cpsat_mip import quiet_highs  # creates HiGHS without its banner on stdout
+
+        if self.stop is not None and self.stop():
+            self.reason = "interrupted"
+            return self
+        h = quiet_highs()
+        h.passModel(highs_lp(self.mm.model))
+        for name, value in (("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0), ("random_seed", self.seed),
+                            ("time_limit", float(self.time_limit)), ("threads", 1)):
+            h.setOptionValue(name, value)
+        if self.cutoff is not None:
+            h.setOptionValue("objective_bound", float(self.cutoff))
+        if not self.own_heuristics:
+            h.setOptionValue("mip_heuristic_effort", 0.0)
+            for name in HEURISTIC_SWITCHES:
+                h.setOptionValue(name, False)
+        if self.stop is not None:
+            stop = self.stop
+
+            def check(event) -> None:
+                if stop():
+                    event.interrupt()
+
+            h.cbMipInterrupt.subscribe(check)
+        h.run()  # releases the GIL
+        status = h.getModelStatus()
+        s = highspy.HighsModelStatus
+        self.reason = {s.kOptimal: "optimal", s.kInfeasible: "infeasible", s.kInterrupt: "interrupted",
+                       s.kTimeLimit: "time_limit"}.get(status, h.modelStatusToString(status).lower())
+        self._bound = float(h.getInfo().mip_dual_bound)
+        if h.getInfo().primal_solution_status == 2:  # feasible
+            self._values = np.asarray(h.getSolution().col_value, dtype=float)
+        return self
+
+    @property
+    def optimal(self) -> bool:
+        return self.reason == "optimal"
+
+    @property
+    def infeasible(self) -> bool:
+        """True when HiGHS closed the search without a plan: none exists (or none beats the cutoff)."""
+        return self.reason == "infeasible"
+
+    def values(self) -> np.ndarray | None:
+        return self._values
+
+    def bound(self) -> float:
+        return self._bound
+
+    def objective(self) -> float | None:
+        """Objective of the returned plan, recomputed from the model's own coefficients."""
+        if self._values is None:
             return None
-
-        def check(event) -> None:
-            if stop():
-                event.interrupt()
-
-        h.cbMipInterrupt.subscribe(check)
-    h.run()
-    if h.getInfo().primal_solution_status != 2:  # no feasible plan
-        return None
-    return np.asarray(h.getSolution().col_value, dtype=float)
+        c = self.mm.model.objective
+        ids = np.asarray(c.linear_coefficients.ids, dtype=np.int64)
+        return float(c.offset + self._values[ids] @ np.asarray(c.linear_coefficients.values))

@@ -270,21 +270,23 @@ def test_lagrangian_site_sets_seed_the_p_median_swaps():
 
 
 
-def test_repacking_sub_mip_ends_when_the_proof_closes():
-    """A re-packing sub-MIP returns soon after stop() turns true, instead of running to its limit."""
+def test_stoppable_run_ends_when_asked():
+    """A re-packing sub-MIP or first proof returns soon after stop() turns true, instead of running to its limit."""
     import threading
     import time
 
-    from optimizer.facility_mip import build_mip, stoppable_solve
+    from optimizer.facility_mip import StoppableRun, build_mip
 
     p = tight_random_problem(1, sites=20, clients=150)  # 11.5 s to optimality at load 6, ~4 s quiet
     mm = build_mip(p)
     closed = threading.Event()
     threading.Timer(0.3, closed.set).start()
     began = time.perf_counter()
-    values = stoppable_solve(mm, time_limit=60, stop=closed.is_set)
+    run = StoppableRun(mm, time_limit=60, stop=closed.is_set).run()
+    values = run.values()
     assert time.perf_counter() - began < 2.5
+    assert run.reason in ("interrupted", "optimal") and not run.infeasible
     if values is not None:  # whatever it returns is a plan: every client assigned once
         served = np.bincount(mm.arc_client[values[mm.x] > 0.5], minlength=p.num_clients)
         assert (served == 1).all()
-    assert stoppable_solve(build_mip(p), time_limit=60, stop=lambda: True) is None
+    assert StoppableRun(build_mip(p), time_limit=60, stop=lambda: True).run().values() is None
