@@ -39,6 +39,7 @@ REASONS = {
     "new_need": ("新增需求{0}", "new need {0}"),
     "fixes_shortage": ("补上原方案缺口{0}", "fixes the shortage of {0}"),
     "now_short": ("无法保持：{0}", "no longer possible: {0}"),
+    "not_possible": ("原安排已不可行（人员不在候选范围等）", "the old choice is no longer possible (not a candidate)"),
     "makes_way": ("让位于{0}", "makes way for {0}"),
     "routes": ("调拨量变化，线路重排", "shipments changed, routes redone"),
     "cheaper": ("整体优化（未见单一需求；各层较原方案：{0}）", "re-optimised (no single need found; tiers vs the "

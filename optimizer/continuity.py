@@ -274,6 +274,8 @@ def _need_of(d: Decision, needs: dict[str, set[str]]) -> str:
 def _reason(d: Decision, old: str, new: str, needs, old_short: set, new_short: dict, taken: dict
             ) -> tuple[str, str]:
     need = _need_of(d, needs)
+    if isinstance(d.expr, int) and d.expr != d.value:
+        return "not_possible", ""  # the model has no way to keep it (a person no longer a candidate)
     if d.key[0] == "ship" and int(new or 0) > int(old or 0) and f"supply:{d.key[2]}" in old_short:
         return "fixes_shortage", d.key[2]  # more goods to a township the baseline left short
     if need:

@@ -97,7 +97,7 @@ def test_a_kept_choice_that_is_no_longer_possible_needs_a_bigger_budget(county):
                               "the fewest changes any plan needs is 1"]
     _, one = run(county, baseline=base.plan, max_changes=1)
     assert [c.decision for c in one.plan.changes if c.stakeholder != "vehicle"] == ["case|C1|epidemiologist"]
-    assert one.plan.changes[0].old == gone
+    assert (one.plan.changes[0].old, one.plan.changes[0].reason) == (gone, "not_possible")
 
 
 def test_changes_sheet_lists_old_and_new_per_stakeholder(county):
