@@ -28,7 +28,8 @@ Method (docs/whatif.md "Reserve"):
    township in another); *safe*, per resource and place the most any scenario used.
 4. Every scenario is solved again, with its routine demand, and exactly the tight reserve;
    if a scenario then has more critical lines than its floor, the safe one is checked
-   instead, and then the safe one counted without the swap back to idle standing people. The command reports each scenario's critical lines against the floor.
+   instead, and then the safe one counted without the swap back to idle standing people;
+   the first with no scenario above its floor is reported, else the one closest to it. The command reports each scenario's critical lines against the floor.
 
 Limits: reserve rooms are minimised by the cost tier (room-days at the premium rate); staff
 and vehicles have no price of their own in the model (staff cost the same hourly rate as
@@ -273,18 +274,21 @@ def _size_reserve(runs, config, jobs, backend, scheduler, progress, before, pool
     # the most of it (reserve people a solver put in one township in one scenario and in the
     # next township in another are the same people). Safe: the most any scenario used in each
     # place. The tight one is checked first; the safe one only if it leaves a scenario short.
-    confirmed = None
     candidates = [tight_reserve(used), safe_reserve(used)]
     if named != used:  # the people the plans named, if the swap back to idle standing people fails
         candidates.append(safe_reserve(named))
+    best = None  # (excess over the floors, candidate, its confirming runs): the first without excess wins
     for candidate in candidates:
         confirm_runs = [Run(run.name, with_reserve(run.instance, _fitting(run.instance, candidate.amounts)))
                         for run in runs]
-        confirmed = sweep(confirm_runs, config, jobs=jobs, backend=backend, scheduler=scheduler,
-                          progress=progress and (lambda r: progress("confirm", r)))
-        reserve = candidate
-        if all(_within_floor(c, g) for c, g in zip(confirmed, generous)):
+        checked = sweep(confirm_runs, config, jobs=jobs, backend=backend, scheduler=scheduler,
+                        progress=progress and (lambda r: progress("confirm", r)))
+        excess = sum(_excess(c, g) for c, g in zip(checked, generous))
+        if best is None or excess < best[0]:
+            best = (excess, candidate, checked)
+        if excess == 0:
             break
+    _, reserve, confirmed = best
     return ReserveResult(reserve, unit_costs([r.instance for r in runs], reserve), before, generous, confirmed)
 
 
@@ -321,8 +325,10 @@ def tight_reserve(used: dict[str, dict[tuple[str, str], int]]) -> Reserve:
     return reserve
 
 
-def _within_floor(confirmed: RunResult, generous: RunResult) -> bool:
-    """The scenario with the reserve is no worse in critical lines than with a generous one."""
+def _excess(confirmed: RunResult, generous: RunResult) -> float:
+    """Critical lines the scenario has with the reserve beyond those it had with a generous one
+    (a scenario left without a plan counts as all its lines)."""
+    floor = len(critical_lines(generous))
     if confirmed.plan is None:
-        return False
-    return len(critical_lines(confirmed)) <= len(critical_lines(generous))
+        return max(1, floor)
+    return max(0, len(critical_lines(confirmed)) - floor)
