@@ -25,7 +25,8 @@ from models.instance import Instance
 from models.plan import Change, Plan
 from optimizer.context import BuildContext
 from optimizer.decisions import Decision, decisions
-from optimizer.hints import hint_all as hint_all_values, override_hints
+from optimizer.hints import hint_all as hint_all_values
+from optimizer.hints import override_hints
 
 NOTHING = ("", 0, "0")
 
@@ -82,7 +83,7 @@ def hint_decisions(model: cp_model.CpModel, ds: list[Decision]) -> None:
     override_hints(model, [(x, val) for d in ds for x, val in d.hints])
 
 
-def hint_indicators(model: cp_model.CpModel, cont: "Continuity | None") -> None:
+def hint_indicators(model: cp_model.CpModel, cont: Continuity | None) -> None:
     """Hint each change indicator of an integer decision as the current hints imply, so that a
     whole hint stays whole (CP-SAT takes a complete hint as a solution at once)."""
     if cont is None:

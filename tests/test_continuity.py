@@ -187,11 +187,11 @@ def test_cli_budget_too_small_exits_1_with_the_smallest_budget(files, county):
 def test_a_person_taken_by_the_new_case_makes_way(county):
     """Reasons come from the two plans: C1's epidemiologist moved to the new case C3 reads
     'makes way for C3'; the new case's own rows read 'new case'."""
+    from models.choices import plan_choices
     from optimizer.context import BuildContext
     from optimizer.continuity import plan_changes
     from optimizer.decisions import decisions
     from optimizer.modules import MODULES
-    from models.choices import plan_choices
 
     _, base = run(county)
     county["cases"].append(case("C3", 4))

@@ -24,10 +24,16 @@ from models.io import InputError
 from optimizer import solve
 from optimizer.validate import verify
 from tests.conftest import tiny_data
-from tests.test_continuity import county as tracing_county  # noqa: F401  (fixture)
+from tests.test_continuity import county as continuity_county
 from tests.test_isolation import cohort, crew, site
 
 CFG = SolveConfig(time_limit_s=20, workers=1, seed=1)
+
+
+@pytest.fixture
+def tracing_county() -> dict:
+    """The continuity county: two cases in 城关镇, three teams (tests/test_continuity.py)."""
+    return continuity_county.__wrapped__()
 
 
 @pytest.fixture
