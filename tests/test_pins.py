@@ -18,16 +18,14 @@ from click.testing import CliRunner
 
 from cli import main
 from exports.pins import read_pins
-from models import Instance, SolveConfig
+from models import Instance
 from models.choices import Pin
 from models.io import InputError
-from optimizer import solve
 from optimizer.validate import verify
 from tests.conftest import tiny_data
 from tests.test_continuity import county as continuity_county
+from tests.test_continuity import run
 from tests.test_isolation import cohort, crew, site
-
-CFG = SolveConfig(time_limit_s=20, workers=1, seed=1)
 
 
 @pytest.fixture
@@ -45,14 +43,6 @@ def hotels() -> dict:
     d["vehicles"] = [{"id": "B1", "plate": "豫A00001", "kind": "transfer_bus", "depot": "H1", "seats": 45}]
     d["cohorts"] = [cohort("K1", 20), cohort("K2", 20, origin="T2")]
     return d
-
-
-def run(data: dict, **kw):
-    inst = Instance.model_validate(data)
-    result = solve(inst, CFG, **kw)
-    if result.plan is not None:
-        assert verify(inst, result.plan) == []
-    return inst, result
 
 
 def sites_of(plan, cid: str) -> dict:
