@@ -85,9 +85,10 @@ def _cutoff(p: FacilityProblem, plan: FacilitySolution | None) -> float | None:
 def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, seed: int) -> FacilityResult:
     """Heuristic incumbent, then HiGHS with that incumbent as cutoff.
 
-    With two or more workers on a single-source capacitated problem, a short HiGHS proof
-    from the LP-rounded plans runs on one thread while the other improves them by
-    re-packing; easy instances end there, the rest get a full proof from the better cutoff.
+    With two or more workers on a single-source capacitated problem, a HiGHS proof from
+    the LP-rounded plans runs on one thread while the others improve them by re-packing;
+    easy instances end in that proof (and the re-packing stops), the rest stop it at the
+    first cheaper plan and get one full proof from the best plan the re-packing ends with.
     """
     from optimizer.facility_incumbent import best_of, improve_all, incumbent_for, lp_guided_applies, lp_starts
     from optimizer.facility_radius import build_radius

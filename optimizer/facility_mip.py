@@ -7,7 +7,9 @@ hold it are open. Split demand is a continuous share in [0, 1], exact for a MIP 
 CP-SAT would need huge integer scaling. Uncapacitated problems (p-median) use the
 compact radius formulation (``facility_radius``). The model is assembled from numpy
 arrays straight into a MathOpt ModelProto (no per-variable Python objects), so a
-900 x 900 p-median builds in about a second.
+900 x 900 p-median builds in about a second. Runs that must end when another thread
+says so (``StoppableRun``) hand the same model to highspy, since MathOpt's HiGHS
+cannot be interrupted.
 """
 from __future__ import annotations
 
