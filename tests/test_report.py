@@ -349,7 +349,7 @@ def test_solve_writes_the_report_too(files, tmp_path, plan, monkeypatch):
     inst_path, _ = files
     result = types.SimpleNamespace(plan=plan, status="FEASIBLE", summary=lambda: "stub solve")
     stub = types.ModuleType("optimizer")
-    stub.solve = lambda inst, config, started=None: result
+    stub.solve = lambda inst, config, started=None, **options: result  # baseline, pins, ... as the CLI passes them
     monkeypatch.setitem(sys.modules, "optimizer", stub)
     out, plan_out = tmp_path / "r.html", tmp_path / "p.json"
     r = CliRunner().invoke(main, ["solve", str(inst_path), "-o", str(plan_out), "--report", str(out)])
