@@ -8,6 +8,7 @@ occupants cannot vanish), so a site whose occupants fill more than half keeps ju
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -26,6 +27,10 @@ def half_rooms(inst: Instance) -> Instance:
 
 
 if __name__ == "__main__":
-    source, target = Path(sys.argv[1]), Path(sys.argv[2])
+    ap = argparse.ArgumentParser(description="Write the instance with every isolation site's rooms halved.")
+    ap.add_argument("source", type=Path, help="instance JSON to read")
+    ap.add_argument("target", type=Path, help="instance JSON to write (never the source)")
+    args = ap.parse_args()
+    source, target = args.source, args.target
     save(half_rooms(load_instance(source)), target, protect=(source,))
     print(f"wrote {target}")
