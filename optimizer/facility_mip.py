@@ -103,6 +103,12 @@ class MipModel:
     u: np.ndarray | None
     kind: str = "assign"  # or "radius": x is empty and clients go to their nearest open site
 
+    def objective(self, values: np.ndarray) -> float:
+        """The objective of a solution (one value per column), from the model's own coefficients."""
+        c = self.model.objective
+        ids = np.asarray(c.linear_coefficients.ids, dtype=np.int64)
+        return float(c.offset + values[ids] @ np.asarray(c.linear_coefficients.values))
+
 
 def min_open_sites(p: FacilityProblem) -> int:
     """Fewest sites whose capacities (largest first) can hold the total demand."""
@@ -234,11 +240,7 @@ class HighsRun:
 
     def objective(self) -> float | None:
         """Objective of the returned plan, recomputed from the model's own coefficients."""
-        if self._values is None:
-            return None
-        c = self.mm.model.objective
-        ids = np.asarray(c.linear_coefficients.ids, dtype=np.int64)
-        return float(c.offset + self._values[ids] @ np.asarray(c.linear_coefficients.values))
+        return None if self._values is None else self.mm.objective(self._values)
 
 
 def highs_lp(model: model_pb2.ModelProto):
@@ -346,8 +348,4 @@ class StoppableRun:
 
     def objective(self) -> float | None:
         """Objective of the returned plan, recomputed from the model's own coefficients."""
-        if self._values is None:
-            return None
-        c = self.mm.model.objective
-        ids = np.asarray(c.linear_coefficients.ids, dtype=np.int64)
-        return float(c.offset + self._values[ids] @ np.asarray(c.linear_coefficients.values))
+        return None if self._values is None else self.mm.objective(self._values)
