@@ -102,7 +102,7 @@ def greedy_schedule(inst: Instance, cases: list[TracingCase], work: list[int], w
             st.free = min(st.free, min(d.earliest for d in c.duty.values()))
             for i in c.cases:
                 allowed[i][role].append(st)
-    it = _ITLedger(inst, shifts, it_people)
+    it = _ITLedger(inst, shifts, it_people, room or {})
     plan = GreedyPlan(set_aside=set(set_aside))
     idle_late = [sum(lateness(inst, c, None)) for c in cases]
     pending = set(range(len(cases)))
@@ -148,14 +148,19 @@ class _ITLedger:
     """IT supporters taken per district and shift, one per `it_cases_per_shift` case starts;
     `people[district]`: (person, shifts they could work) for the district's IT support."""
 
-    def __init__(self, inst: Instance, shifts, people: dict[str, list[tuple[str, frozenset[int]]]]):
+    def __init__(self, inst: Instance, shifts, people: dict[str, list[tuple[str, frozenset[int]]]],
+                 room: dict[str, list[int]]):
         self.inst, self.shifts, self.people = inst, shifts, people
         self.per = inst.policy.tracing.it_cases_per_shift
         self.cases: dict[tuple[str, int], int] = defaultdict(int)
         self.taken: set[str] = set()
+        # the pool groups' cells shared with the investigators (greedy_schedule's `room`): an IT
+        # supporter is one more person of their group on duty, so the joint hint can give them
+        self.room = room
 
     def _free(self, d: str, s: int) -> list[tuple[str, frozenset[int]]]:
-        return [(pid, ok) for pid, ok in self.people.get(d, []) if s in ok and pid not in self.taken]
+        return [(pid, ok) for pid, ok in self.people.get(d, []) if s in ok and pid not in self.taken
+                and (pid not in self.room or self.room[pid][0] > 0)]
 
     def can_add(self, township: str, t: int) -> bool:
         d, s = district_of(self.inst, township), _shift(self.shifts, t)
@@ -166,6 +171,8 @@ class _ITLedger:
         if self.cases[d, s] % self.per == 0:  # a new supporter: the one who could work fewest shifts
             pid, _ = min(self._free(d, s), key=lambda po: (len(po[1]), po[0]))
             self.taken.add(pid)
+            if pid in self.room:
+                self.room[pid][0] -= 1
         self.cases[d, s] += 1
 
 

@@ -216,3 +216,19 @@ def test_stress_day_returns_a_verified_plan_with_lateness():
     assert result.plan is not None and verify(inst, result.plan) == []
     assert result.objective_terms["tracing.late_hours"] > 0
     assert sum(x.module == "tracing" for x in result.plan.shortages) > 100
+
+
+def test_greedy_takes_no_it_supporter_their_pool_group_cannot_spare(tiny):
+    # The warm start's greedy names IT supporters the pool must then give: one whose counted
+    # group has no one left that day (others of the group already on duty) cannot be named.
+    from optimizer.tracing_greedy import _ITLedger
+
+    inst = Instance.model_validate(county(tiny, [case("C1", 2)], TEAM))
+    district = inst.by_id("townships")["T1"].district
+    shifts = [(0, 480), (480, 960), (960, 1440)]
+    people = {district: [("I1", frozenset({0, 1, 2}))]}
+    assert not _ITLedger(inst, shifts, people, {"I1": [0]}).can_add("T1", 60)
+    ledger = _ITLedger(inst, shifts, people, {"I1": [1]})
+    assert ledger.can_add("T1", 60)
+    ledger.add("T1", 60)
+    assert ledger.room["I1"] == [0]  # the group's cell, shared with the investigators, is spent
