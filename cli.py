@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -24,6 +25,18 @@ def _fail_input(problems: list[str]) -> None:
     for p in problems:
         click.echo(p, err=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def _writing(output: str):
+    """A writer's bad input, or the file system refusing the output, as `path: message` lines and
+    exit 2 (never a traceback)."""
+    try:
+        yield
+    except InputError as e:
+        _fail_input(e.problems)
+    except OSError as e:
+        _fail_input([f"{output}: cannot write: {e.strerror}"])
 
 
 def _load(path: str):
@@ -241,12 +254,8 @@ def report(file: str, plan_file: str, output: str, lang: str) -> None:
         _fail_input([f"{plan_file}: {p}" for p in errors])
     for w in warns:
         click.echo(f"{plan_file}: warning: {w}", err=True)
-    try:
+    with _writing(output):
         write_report(Path(output), [(inst.name, inst, plan)], lang=lang, protect=(Path(file), Path(plan_file)))
-    except InputError as e:
-        _fail_input(e.problems)
-    except OSError as e:
-        _fail_input([f"{output}: cannot write: {e.strerror}"])
     click.echo(f"wrote {output}", err=True)
 
 
@@ -263,12 +272,8 @@ def dispatch(file: str, plan_file: str, output: str, lang: str) -> None:
     plan = _load_plan(plan_file)
     if plan.instance != inst.name or plan.plan_date != inst.plan_date.isoformat():
         _fail_input([f"{plan_file}: plan of {plan.instance} ({plan.plan_date}), not of {inst.name} ({inst.plan_date})"])
-    try:
+    with _writing(output):
         write_dispatch(inst, plan, Path(output), lang=lang, protect=(Path(file), Path(plan_file)))
-    except InputError as e:
-        _fail_input(e.problems)
-    except OSError as e:
-        _fail_input([f"{output}: cannot write: {e.strerror}"])
     click.echo(f"wrote {output}", err=True)
 
 
@@ -280,12 +285,8 @@ def template(output: str, from_file: str | None) -> None:
     from exports.input_workbook import write_template
 
     inst = _load(from_file) if from_file else None
-    try:
+    with _writing(output):
         write_template(Path(output), inst, protect=(Path(from_file),) if from_file else ())
-    except InputError as e:
-        _fail_input(e.problems)
-    except OSError as e:
-        _fail_input([f"{output}: cannot write: {e.strerror}"])
     click.echo(f"wrote {output}", err=True)
 
 
@@ -296,13 +297,9 @@ def import_(file: str, output: str) -> None:
     """Read an input workbook into a validated instance: exit 0, or 2 with one `sheet!B12: message` line per problem."""
     from exports.input_import import read_workbook
 
-    try:
+    with _writing(output):  # read errors are `sheet!B12: message`, or `IN.xlsx: message` for the file itself
         inst = read_workbook(Path(file))
         save(inst, Path(output), protect=(Path(file),))
-    except InputError as e:
-        _fail_input(e.problems)  # `sheet!B12: message`, or `IN.xlsx: message` for the file itself
-    except OSError as e:
-        _fail_input([f"{output}: cannot write: {e.strerror}"])
     click.echo(f"wrote {output}: {len(inst.townships)} townships", err=True)
 
 
@@ -445,7 +442,7 @@ def whatif(base: str, scenarios: tuple[str, ...], output: str, time_limit: float
     out = Path(output)
     inputs = (Path(base), *(Path(s) for s in scenarios))
     cols = [Column(name, desc, i, r.plan, r.error) for (name, desc, i), r in zip(columns, results)]
-    try:
+    with _writing(output):
         for k, c in enumerate(cols):
             name = "base" if k == 0 else c.name  # the base's instance is BASE itself
             if k:
@@ -458,10 +455,6 @@ def whatif(base: str, scenarios: tuple[str, ...], output: str, time_limit: float
 
             write_report(Path(report_html), [(c.name, c.instance, c.plan) for c in cols if c.plan is not None],
                          lang=lang, protect=(*inputs, out))
-    except InputError as e:
-        _fail_input(e.problems)
-    except OSError as e:
-        _fail_input([f"{output}: cannot write: {e.strerror}"])
     click.echo(f"wrote {output} ({len(cols)} columns) in {time.perf_counter() - started:.1f} s", err=True)
     if any(r.plan is None for r in results):
         sys.exit(EXIT_NO_PLAN)
@@ -478,7 +471,13 @@ def whatif(base: str, scenarios: tuple[str, ...], output: str, time_limit: float
 def reserve(base: str, scenarios: tuple[str, ...], output: str | None, time_limit: float, workers: int | None,
             seed: int, lang: str, backend: str, scheduler: str | None) -> None:
     """The smallest reserve (rooms, staff, vehicles) that leaves no critical shortage in every scenario, and its cost."""
-    from exports.sheets_compare import ReserveCheck, ReserveLine, resource_word, verdict, write_reserve
+    from exports.sheets_compare import (
+        ReserveCheck,
+        ReserveLine,
+        resource_word,
+        verdict,
+        write_reserve,
+    )
     from models import SolveConfig
     from optimizer.reserve import critical_lines, size_reserve
     from optimizer.whatif import Run
@@ -523,12 +522,8 @@ def reserve(base: str, scenarios: tuple[str, ...], output: str | None, time_limi
         for line in c.remaining[:5]:
             click.echo(f"    {line}")
     if output:
-        try:
+        with _writing(output):
             write_reserve(Path(output), inst, lines, checks, lang, protect=(Path(base), *(Path(s) for s in scenarios)))
-        except InputError as e:
-            _fail_input(e.problems)
-        except OSError as e:
-            _fail_input([f"{output}: cannot write: {e.strerror}"])
         click.echo(f"wrote {output}", err=True)
     if any(verdict(c) == "verdict_short" for c in checks):
         sys.exit(EXIT_NO_PLAN)
@@ -571,16 +566,12 @@ def _explain_and_write(inst, plan, file: str, output: str, xlsx: str | None, lan
     # county takes 10-15 % of a 2-minute budget on a busy machine)
     budget = time_limit * (0.85 if xlsx else 0.97) - (time.perf_counter() - started)
     done = run_explain(inst, plan, max(1.0, budget), seed=seed)
-    try:
+    with _writing(output):
         save(done.plan, Path(output), protect=(Path(file), *protect))
         if xlsx:
             from exports import write_workbook
 
             write_workbook(inst, done.plan, Path(xlsx), lang=lang)
-    except InputError as e:
-        _fail_input(e.problems)
-    except OSError as e:
-        _fail_input([f"{output}: cannot write: {e.strerror}"])
     click.echo(f"explained in {done.seconds:.1f} s: {done.tried} reliefs re-solved, {done.cleared} verified to clear "
                f"their lines, {done.cut} to cut them; {len(done.not_tried)} not tried for lack of time"
                + (f" ({', '.join(done.not_tried[:5])}{', …' if len(done.not_tried) > 5 else ''})"
