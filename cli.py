@@ -357,6 +357,23 @@ def _scenario_runs(base_file: str, scenario_args: tuple[str, ...], lang: str):
     return base, columns
 
 
+def _base_plan(inst, path: str):
+    """A plan the what-if comparison may show as its base column, or exit 2: it must be of this
+    very instance (an older plan would compare tonight's scenarios with yesterday's data) and
+    keep every rule."""
+    from models.io import instance_hash
+    from optimizer.validate import verify as check
+
+    plan = _load_plan(path)
+    if plan.meta.instance_hash != instance_hash(inst):
+        _fail_input([f"{path}: not a plan of this instance (solved for instance hash {plan.meta.instance_hash}, "
+                     f"BASE has {instance_hash(inst)}); solve BASE again or leave --base-plan out"])
+    violations = check(inst, plan)
+    if violations:
+        _fail_input([f"{path}: breaks {len(violations)} rules of BASE, e.g. {violations[0]} (fangkong verify)"])
+    return plan
+
+
 def _sweep_options(fn):
     from optimizer.whatif import BACKENDS
 
@@ -415,9 +432,13 @@ def _sidecar(output: Path, name: str, kind: str) -> Path:
               help="Seconds for the whole sweep; each run gets its share (runs in waves of --workers).")
 @click.option("--report", "report_html", type=click.Path(dir_okay=False),
               help="Also write the HTML report with the scenarios side by side.")
+@click.option("--base-plan", type=click.Path(dir_okay=False),
+              help="The plan already made of BASE (fangkong solve -o): the base column reads it instead of "
+                   "solving BASE again. It must be a plan of this very instance and pass verify.")
 @_sweep_options
 def whatif(base: str, scenarios: tuple[str, ...], output: str, time_limit: float, report_html: str | None,
-           workers: int | None, seed: int, lang: str, backend: str, scheduler: str | None) -> None:
+           base_plan: str | None, workers: int | None, seed: int, lang: str, backend: str,
+           scheduler: str | None) -> None:
     """Solve the base and every scenario (preset name or YAML file) in parallel; compare them side by side."""
     from exports.sheets_compare import Column, write_comparison
     from models import SolveConfig
@@ -425,23 +446,26 @@ def whatif(base: str, scenarios: tuple[str, ...], output: str, time_limit: float
 
     started = time.perf_counter()
     inst, columns = _scenario_runs(base, scenarios, lang)
-    jobs, solver_workers = _jobs_and_workers(backend, scheduler, workers, len(columns))
-    limit = run_limit(time_limit - (time.perf_counter() - started), len(columns), jobs)
-    waves = -(-len(columns) // jobs)
+    given = _base_plan(inst, base_plan) if base_plan else None
+    solved = columns[1:] if given is not None else columns
+    jobs, solver_workers = _jobs_and_workers(backend, scheduler, workers, len(solved))
+    limit = run_limit(time_limit - (time.perf_counter() - started), len(solved), jobs)
+    waves = -(-len(solved) // jobs)
     if limit * waves > time_limit:
-        click.echo(f"warning: --time-limit {time_limit:g} s is too short for {len(columns)} runs {jobs} at a time: "
+        click.echo(f"warning: --time-limit {time_limit:g} s is too short for {len(solved)} runs {jobs} at a time: "
                    f"each run gets at least {limit:g} s, so the sweep takes about {limit * waves:.0f} s", err=True)
-    click.echo(f"{len(columns)} runs, {jobs} at a time, {limit:.1f} s each, {solver_workers} CP-SAT worker(s) each",
-               err=True)
+    click.echo(f"{len(solved)} runs, {jobs} at a time, {limit:.1f} s each, {solver_workers} CP-SAT worker(s) each"
+               + (f"; the base column is {base_plan}" if given is not None else ""), err=True)
     config = SolveConfig(time_limit_s=limit, seed=seed, workers=solver_workers)
     try:
-        results = sweep([Run(name, i) for name, _, i in columns], config, jobs=jobs, backend=backend,
+        results = sweep([Run(name, i) for name, _, i in solved], config, jobs=jobs, backend=backend,
                         scheduler=scheduler, progress=_progress())
     except RuntimeError as e:
         _fail_input([f"--backend {backend}: {e}"])
     out = Path(output)
-    inputs = (Path(base), *(Path(s) for s in scenarios))
-    cols = [Column(name, desc, i, r.plan, r.error) for (name, desc, i), r in zip(columns, results)]
+    inputs = (Path(base), *(Path(s) for s in scenarios), *((Path(base_plan),) if base_plan else ()))
+    cols = ([Column(*columns[0], given, None)] if given is not None else []) + [
+        Column(name, desc, i, r.plan, r.error) for (name, desc, i), r in zip(solved, results)]
     with _writing(output):
         for k, c in enumerate(cols):
             name = "base" if k == 0 else c.name  # the base's instance is BASE itself

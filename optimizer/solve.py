@@ -33,6 +33,10 @@ from optimizer.pins import add_pins, conflict_lines
 
 log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
+SHORT_SLICE_S = 5.0  # a first-tier slice shorter than this skips probing too: the demo county's
+# presolve takes 2.4 s with probing and 0.8 s without (one worker), and a what-if run's ~4-s
+# slice spent probing ends with no solution at all
+MIN_SLICE_S = 2.0  # the demo county's presolve without probing takes ~0.8 s on one worker
 DETERMINISTIC_SHARE = 0.5
 ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage
 KEPT_SHARE = 0.15  # of the time left, for the baseline kept whole (the first tier's hint)
@@ -241,16 +245,20 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             # the work budget comes from the configured limit, not the clock left, so that it
             # is the same on every run
             work = config.time_limit_s * DETERMINISTIC_SHARE * (fraction if attempt == 0 else 0.3)
-            s = _solver(config, remaining * (share if attempt == 0 else 0.7), work)
+            # never a slice too short for presolve to hand back the hinted plan (a short run's
+            # 40 % of 3 s ends with nothing; the tiers below then share what is left)
+            seconds = max(remaining * (share if attempt == 0 else 0.7), min(remaining, MIN_SLICE_S))
+            s = _solver(config, seconds, work)
             if greedy is not None and k == 0:
                 if attempt == 0:
                     s.parameters.repair_hint = True  # the baseline's choices over the greedy plan
                 else:
                     restore_hints(ctx.model, greedy)  # retry from the warm starts' whole plan
                     hint_indicators(ctx.model, continuity)
-            if k > 0 or len(ctx.model.proto.variables) > LARGE_MODEL:
+            if k > 0 or len(ctx.model.proto.variables) > LARGE_MODEL or seconds < SHORT_SLICE_S:
                 # a lower tier starts from a complete plan, and a city's first-tier probing
-                # outlasts its slice (40 s of 48 measured): spend the time searching instead
+                # outlasts its slice (40 s of 48 measured), as does a short run's (the what-if
+                # sweep's): spend the time searching instead
                 s.parameters.cp_model_probing_level = 0
             code = s.solve(ctx.model, _Progress(tier) if config.log_progress else None)
             repeatable = repeatable and _repeatable(s, code)

@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 BACKENDS = ("local", "dask", "ray")
 STARTUP_S = 4.0  # a spawned process imports OR-Tools, pandas and pydantic before its first solve (measured ~3 s)
 OUTPUT_SHARE = 0.08  # of the budget, for writing the comparison workbook and the plans
-MIN_RUN_S = 15.0  # below this a demo-county run may end without any plan: building the model and the modules'
-# warm starts alone take 8-15 s of it (measured at loads 1-7), and a run without a plan compares nothing
+MIN_RUN_S = 10.0  # below this a demo-county run may end without any plan: building the model and the modules'
+# warm starts take ~4 s on a quiet machine (8-15 s at loads 1-7), routing and read-out ~2 s, and the first tier
+# needs ~1 s of presolve before it hands back even the hinted plan; a run without a plan compares nothing
 
 
 @dataclass

@@ -62,7 +62,7 @@ def test_run_limit_fits_the_waves_in_the_budget():
     # 9 runs on 2 processes go in 5 waves: each gets a fifth of what start-up and output leave
     assert run_limit(62, 9, 2, floor=1) == pytest.approx((62 * 0.92 - 4) / 5)
     assert run_limit(62, 3, 2) == pytest.approx((62 * 0.92 - 4) / 2)
-    assert run_limit(62, 9, 2) == 15.0  # never below the floor where a run may end without a plan
+    assert run_limit(40, 9, 2) == 10.0  # never below the floor where a run may end without a plan
 
 
 def test_sweep_on_the_local_process_pool(county):
@@ -103,6 +103,38 @@ def test_whatif_cli_writes_the_workbook_plans_and_report(county, tmp_path):
                               capture_output=True, text=True)
         assert done.returncode == 0, done.stdout
     assert "surge" in (tmp_path / "compare.html").read_text(encoding="utf-8")
+
+
+def test_whatif_base_plan_is_the_base_column_without_solving_it_again(county, tmp_path):
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(county, ensure_ascii=False), encoding="utf-8")
+    surge = tmp_path / "surge.yaml"
+    surge.write_text(SURGE, encoding="utf-8")
+    plan = tmp_path / "tonight.json"
+    cli = [sys.executable, "cli.py"]
+    assert subprocess.run([*cli, "solve", str(base), "-o", str(plan), "--time-limit", "10", "--workers", "1"],
+                          cwd=REPO, capture_output=True).returncode == 0
+    out = tmp_path / "compare.xlsx"
+    done = subprocess.run([*cli, "whatif", str(base), str(surge), "-o", str(out), "--workers", "1",
+                           "--time-limit", "30", "--base-plan", str(plan), "--lang", "en"],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "1 runs" in done.stderr  # only the scenario was solved
+    frame = pd.read_excel(out, sheet_name=L.compare("sheet", "en"), header=2).set_index("Indicator")
+    assert frame.loc["People not housed", ["Base", "surge"]].tolist() == [6, 42]
+    # the base column is the given plan itself (its wall time, not a new solve's)
+    given = json.loads(plan.read_text(encoding="utf-8"))
+    assert json.loads((tmp_path / "compare.base.plan.json").read_text(encoding="utf-8"))["meta"] == given["meta"]
+
+    # a plan of another instance is bad input: exit 2, one path: message line, nothing written
+    county["isolation_sites"][0]["rooms"] = 29
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(county, ensure_ascii=False), encoding="utf-8")
+    out2 = tmp_path / "other.xlsx"
+    done = subprocess.run([*cli, "whatif", str(other), str(surge), "-o", str(out2), "--base-plan", str(plan)],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.startswith(f"{plan}: not a plan of this instance"), done.stderr
+    assert "Traceback" not in done.stderr and not out2.exists()
 
 
 def test_sweep_through_a_local_dask_cluster(county):
