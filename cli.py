@@ -125,24 +125,27 @@ def generate(network: str, townships: int | None, seed: int, output: str) -> Non
               help="Published plan (JSON) to change as little as possible (stability tier; docs/continuity.md).")
 @click.option("--max-changes", type=click.IntRange(min=0), default=None,
               help="With --baseline: at most this many changed decisions (a hard limit).")
+@click.option("--stability", type=click.Choice(["last", "after-critical"]), default="last", show_default=True,
+              help="With --baseline: the fewest changes as the lowest priority (last), or right after critical "
+                   "shortages, before routine shortages and cost (after-critical).")
 @click.option("--pin", "pin_file", type=click.Path(dir_okay=False),
               help="Workbook whose rows marked in the 固定/pinned column are kept as they are.")
 @click.option("--explain", "explain_plan", is_flag=True,
               help="Then explain the plan (as `fangkong explain`) in another --time-limit seconds.")
 def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xlsx: str | None, lang: str,
           report_html: str | None, baseline: str | None = None, max_changes: int | None = None,
-          pin_file: str | None = None, explain_plan: bool = False) -> None:
+          pin_file: str | None = None, explain_plan: bool = False, stability: str = "last") -> None:
     """Solve an instance into tomorrow's plan: exit 0 plan, 1 no plan, 2 bad input."""
     from models import SolveConfig
     from optimizer import solve as run
 
     started = time.perf_counter()  # --time-limit bounds the whole job, reading the instance included
     inst = _load(file)
-    base, pins = _continuity_inputs(inst, baseline, max_changes, pin_file)
+    base, pins = _continuity_inputs(inst, baseline, max_changes, pin_file, stability)
     logging.getLogger("optimizer").setLevel(logging.INFO)
     try:
         result = run(inst, SolveConfig(time_limit_s=time_limit, seed=seed, workers=workers, log_progress=True),
-                     started=started, baseline=base, max_changes=max_changes, pins=pins)
+                     started=started, baseline=base, max_changes=max_changes, pins=pins, stability=stability)
     except InputError as e:  # a pin this instance cannot express
         _fail_input(e.problems)
     click.echo(result.summary(), err=True)
@@ -181,11 +184,14 @@ def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xl
     _print_plan_summary(result.plan)
 
 
-def _continuity_inputs(inst, baseline: str | None, max_changes: int | None, pin_file: str | None):
+def _continuity_inputs(inst, baseline: str | None, max_changes: int | None, pin_file: str | None,
+                       stability: str = "last"):
     """The baseline plan and the pinned rows, or exit 2 naming what is wrong with them."""
     base = pins = None
     if max_changes is not None and baseline is None:
         _fail_input(["--max-changes: needs --baseline (the plan the changes are counted from)"])
+    if stability != "last" and baseline is None:
+        _fail_input([f"--stability {stability}: needs --baseline (the plan the changes are counted from)"])
     if baseline is not None:
         from optimizer.continuity import baseline_problems
 

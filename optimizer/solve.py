@@ -147,7 +147,7 @@ def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -
 
 def solve(instance: Instance, config: SolveConfig | None = None, started: float | None = None,
           tiers: tuple[str, ...] | None = None, *, baseline: Plan | None = None, max_changes: int | None = None,
-          pins: list | None = None) -> SolveResult:
+          pins: list | None = None, stability: str = "last") -> SolveResult:
     """Build every module into one model and solve its priority tiers in order.
 
     `started` (a `time.perf_counter()` value) is when the job began, if before this call
@@ -157,7 +157,10 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     from (the stability tier counts changed decisions; `max_changes` caps them, a hard row), also
     the warm start's hint; `pins` (models.choices.Pin, a workbook's pinned rows): decisions kept as
     hard rules, named in `diagnosis` when they make the plan impossible (optimizer.continuity,
-    optimizer.pins). Raises models.io.InputError for a pin the instance cannot express."""
+    optimizer.pins); `stability` (with a baseline): "last", the lowest tier, or "after-critical",
+    solved right after the critical tier so that routine shortages and cost are improved only
+    within the fewest changes (docs/continuity.md). Raises models.io.InputError for a pin the
+    instance cannot express."""
     config = config or SolveConfig()
     wanted = tiers  # (the name is reused for the tiers' results below)
     t0 = time.perf_counter() if started is None else started
@@ -204,7 +207,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
              len(ctx.model.proto.variables), len(ctx.model.proto.constraints))
 
     tiers: list[TierResult] = []
-    active = [t for t in TIERS if any(not isinstance(e, int) for e in ctx.terms[t].values())
+    active = [t for t in tier_order(stability) if any(not isinstance(e, int) for e in ctx.terms[t].values())
               and (wanted is None or t in wanted)]
     fallback = early if greedy is not None else _warm_start_plan(ctx, config, active[0] if active else None)
     if continuity is not None and not pins and active:
@@ -322,6 +325,19 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     if continuity is not None:
         plan.changes = plan_changes(instance, baseline, plan, continuity.decisions)
     return SolveResult(status, plan, terms, last.bound, last.gap, wall, config.seed, config.workers, config, tiers)
+
+
+STABILITY = ("last", "after-critical")
+
+
+def tier_order(stability: str = "last") -> tuple[str, ...]:
+    """The tiers in the order they are solved: stability last (the issue's priorities), or right
+    after the critical tier (a re-plan that changes only what the critical tier needs)."""
+    if stability not in STABILITY:
+        raise ValueError(f"stability must be one of {', '.join(STABILITY)}, not {stability!r}")
+    if stability == "last":
+        return TIERS
+    return ("critical", "stability", *(t for t in TIERS if t not in ("critical", "stability")))
 
 
 def _why_impossible(ctx: BuildContext, config: SolveConfig, status: str, continuity, pinset) -> list[str]:
