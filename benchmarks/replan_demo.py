@@ -9,7 +9,7 @@ re-plan improving or trading something the case did not ask for.
 
 Usage::
 
-    python benchmarks/replan_demo.py [--time-limit S] [--township T08] [--contacts 12] [--workers 2]
+    python benchmarks/replan_demo.py [--time-limit S] [--township T08] [--contacts 12] [--workers 2] [--keep DIR]
 
 Prints one line per re-plan and a JSON summary; the files go to a temporary directory.
 """
@@ -60,12 +60,14 @@ def main() -> None:
     ap.add_argument("--township", default="T08", help="Township of the new case")
     ap.add_argument("--contacts", type=int, default=12, help="Its estimated close contacts")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--keep", help="Write the instance and plans to this folder instead of a temporary one")
     args = ap.parse_args()
     cli = [sys.executable, "cli.py"]
     common = ["--time-limit", f"{args.time_limit:g}", "--workers", str(args.workers)]
     summary = {"load_before": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory(prefix="replan-demo-") as tmp:
-        tmp = Path(tmp)
+        tmp = Path(args.keep or tmp)
+        tmp.mkdir(parents=True, exist_ok=True)
         base = tmp / "base.json"
         wall, done = run([*cli, "solve", str(DEMO), "-o", str(base), *common])
         if done.returncode != 0:
@@ -86,17 +88,19 @@ def main() -> None:
             counted = [c for c in plan.changes if c.stakeholder != "vehicle"]
             reasons = Counter(c.reason for c in counted)
             other = [c for c in counted if c.reason not in FOR_THE_CASE]
-            traced = not any(s.module == "tracing" and s.entity == case for s in plan.shortages)
+            traced = any(a.case == case and a.members for a in plan.tracing.assignments)
+            late = sum(s.quantity for s in plan.shortages if s.module == "tracing" and s.entity == case)
             tiers = ", ".join(f"{t['name']} " + ("-" if t.get("gap") is None else f"{100 * t['gap']:.2f}%")
                               for t in plan.meta.tiers)
             print(f"  --stability {order:<14} {wall:5.1f} s  verify {violations} violations  {len(counted)} changes "
                   f"({dict(sorted(reasons.items()))}); {len(other)} not for the case; {case} "
-                  f"{'traced' if traced else 'short'}; vehicles re-routed "
+                  f"{'traced' if traced else 'not traced'} (shortage lines' quantity {late:g}); vehicles re-routed "
                   f"{sum(1 for c in plan.changes if c.stakeholder == 'vehicle')}  [{tiers}]")
             for c in other[:8]:
                 print(f"      {c.reason:<15} {c.decision:<40} {c.old!r} -> {c.new!r}  {c.reason_detail[:80]}")
             summary[order] = {"seconds": round(wall, 1), "violations": violations, "changes": len(counted),
-                              "reasons": dict(reasons), "not_for_the_case": len(other), "case_traced": traced}
+                              "reasons": dict(reasons), "not_for_the_case": len(other), "case_traced": traced,
+                              "critical": plan.meta.tiers[0].get("value")}
     summary["load_after"] = os.getloadavg()[0]
     print(json.dumps(summary))
 

@@ -42,6 +42,9 @@ class BuildContext:
     sections: dict = field(default_factory=dict)  # plan sections read so far, in module order (supply reads roads)
     diagnosing: bool = False  # rebuild for optimizer.diagnose: hard rules by group under enforcement literals
     groups: dict[str, RuleGroup] = field(default_factory=dict)  # filled only when diagnosing
+    # choices a published plan or pinned rows name (models.choices keys): a module that prunes
+    # its model keeps them expressible, so a re-plan can keep what the planner published
+    published: dict = field(default_factory=dict)
 
     @classmethod
     def new(cls, instance: Instance, seed: int = 0, warm_seconds: float = 5.0,

@@ -105,15 +105,19 @@ def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: fl
               ) -> list[int] | None:
     """The baseline kept wherever the model can keep it, as a whole plan to hint the first tier.
 
-    Every variable that realises a baseline decision is fixed to its value for a moment (a new
-    case's team stays empty); shipments are kept as a floor, since a plan's shipments are what its
+    Every variable that realises a baseline decision is fixed to its value for a moment, except
+    the choices for needs the baseline never saw (a new case's team, a new cohort's site: free to
+    be met from what the kept plan leaves spare); shipments are kept as a floor, since a plan's shipments are what its
     routes carried, cut back from what its model sent. Then two short solves of that small model:
     the best `tier` value, then the fewest changes at that value (more shipments are ties for the
     first, changes for the second). None when the baseline cannot be kept (a choice no longer
     possible) or nothing was found in time. Domains and rows are restored either way."""
     saved: dict[int, list[int]] = {}
     variables = ctx.model.proto.variables
+    needs = _new_needs(ctx.instance, cont.baseline)
     for d in cont.decisions:
+        if _need_of(d, needs):
+            continue  # a need the baseline never saw (a new case's team): the re-plan's to meet
         for x, value in d.hints:
             domain = variables[x.index].domain
             top = domain[len(domain) - 1]

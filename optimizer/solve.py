@@ -10,6 +10,7 @@ of 10^12 and more to dominate provably, which ruins CP-SAT's bounds and the repo
 from __future__ import annotations
 
 import logging
+import math
 import platform
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from importlib import metadata
 import ortools
 from ortools.sat.python import cp_model
 
+from models.choices import plan_choices
 from models.config import SolveConfig
 from models.instance import Instance
 from models.io import instance_hash
@@ -93,12 +95,12 @@ def _pct(x: float | None) -> str:
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Logs each incumbent with the bound and gap, so a planner sees the solve move."""
 
-    def __init__(self, tier: str):
+    def __init__(self, tier: str, weight: int = 1):
         super().__init__()
-        self.tier = tier
+        self.tier, self.weight = tier, weight  # weight: the tier's factor when changes break its ties
 
     def on_solution_callback(self) -> None:
-        obj, bound = self.objective_value, self.best_objective_bound
+        obj, bound = self.objective_value // self.weight, math.floor(self.best_objective_bound / self.weight)
         gap = abs(obj - bound) / max(1.0, abs(obj))
         log.info("tier %s  %6.1f s  incumbent %.0f  bound %.0f  gap %.2f%%", self.tier, self.wall_time, obj, bound,
                  100 * gap)
@@ -165,6 +167,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     wanted = tiers  # (the name is reused for the tiers' results below)
     t0 = time.perf_counter() if started is None else started
     ctx = BuildContext.new(instance, config.seed, warm_seconds=max(1.0, 0.05 * config.time_limit_s))
+    ctx.published = published_choices(baseline, pins)
     built = [(section, module, module.build(ctx)) for section, module in MODULES]
     ctx.pool.finalize()
     # Warm starts, after the pool knows its groups. They share one greedy staff ledger, so
@@ -210,6 +213,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     active = [t for t in tier_order(stability) if any(not isinstance(e, int) for e in ctx.terms[t].values())
               and (wanted is None or t in wanted)]
     fallback = early if greedy is not None else _warm_start_plan(ctx, config, active[0] if active else None)
+    whole_hint = False  # the first tier's hint is a whole plan found from the baseline
     if continuity is not None and not pins and active:
         # the first tier starts from the plan closest to the baseline (no worse than the warm start)
         ts = time.perf_counter()
@@ -224,6 +228,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                                 config.seed)
         if near is not None:
             hint_all(ctx.model, near)
+            whole_hint = True
         else:
             hint_decisions(ctx.model, continuity.decisions)
             hint_indicators(ctx.model, continuity)
@@ -232,9 +237,17 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     solver = None
     status = "OPTIMAL"
     repeatable = config.deterministic
+    # With a baseline, every tier above stability breaks its ties by the changes: it minimises
+    # weight × tier + changes, weight > any number of changes, so the tier's order is exactly
+    # kept while its search stays near the baseline (without this a demo re-plan's critical tier
+    # wandered 500 decisions away for a 0.03 % gain that it would have matched near the baseline,
+    # and the stability tier could not walk them back in its slice).
+    weight = len(continuity.changed) + 1 if continuity is not None else 1
     for k, tier in enumerate(active):
         objective = ctx.tier_objective(tier)
-        ctx.model.minimize(objective)
+        guided = weight > 1 and tier != "stability"
+        target = weight * objective + continuity.count() if guided else objective
+        ctx.model.minimize(target)
         # The first tier gets the largest slice: without its plan there is no plan at all.
         share = max(0.4, 1 / (len(active) - k)) if k == 0 else 1 / (len(active) - k)
         first = max(0.4, 1 / len(active))
@@ -254,7 +267,9 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             s = _solver(config, seconds, work)
             if greedy is not None and k == 0:
                 if attempt == 0:
-                    s.parameters.repair_hint = True  # the baseline's choices over the greedy plan
+                    # the baseline's choices over the greedy plan (repair costs the first tier its
+                    # bound: 99.5 % gap on a demo re-plan, so not when the hint is a whole plan)
+                    s.parameters.repair_hint = not whole_hint
                 else:
                     restore_hints(ctx.model, greedy)  # retry from the warm starts' whole plan
                     hint_indicators(ctx.model, continuity)
@@ -263,7 +278,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                 # outlasts its slice (40 s of 48 measured), as does a short run's (the what-if
                 # sweep's): spend the time searching instead
                 s.parameters.cp_model_probing_level = 0
-            code = s.solve(ctx.model, _Progress(tier) if config.log_progress else None)
+            code = s.solve(ctx.model, _Progress(tier, weight if guided else 1) if config.log_progress else None)
             repeatable = repeatable and _repeatable(s, code)
             if code != cp_model.UNKNOWN:
                 break
@@ -286,10 +301,13 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             else:
                 status = "FEASIBLE"  # keep the previous tier's plan; this tier is unimproved
             break
-        tiers.append(TierResult(tier, name, s.objective_value, s.best_objective_bound, time.perf_counter() - ts))
+        value, bound = s.objective_value, s.best_objective_bound
+        if guided:  # the tier's own value, and its bound: weight × tier ≥ bound − changes > bound − weight
+            value, bound = s.value(objective), math.floor(bound / weight)
+        tiers.append(TierResult(tier, name, value, bound, time.perf_counter() - ts))
         if name == "FEASIBLE":
             status = "FEASIBLE"
-        ctx.model.add(objective <= round(s.objective_value))  # lock this tier for the ones below
+        ctx.model.add(target <= round(s.objective_value))  # lock this tier for the ones below
         hint_all(ctx.model, s.response_proto.solution)
         solver = s
     wall = time.perf_counter() - t0
@@ -328,6 +346,14 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
 
 
 STABILITY = ("last", "after-critical")
+
+
+def published_choices(baseline: Plan | None, pins: list | None) -> dict:
+    """The choices of the baseline and of the pinned rows, by key (the pins' win)."""
+    out = plan_choices(baseline) if baseline is not None else {}
+    for pin in pins or []:
+        out.update(pin.choices)
+    return out
 
 
 def tier_order(stability: str = "last") -> tuple[str, ...]:

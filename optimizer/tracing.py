@@ -88,7 +88,8 @@ def build(ctx: BuildContext) -> TracingVars | None:
     sh = shifts(inst)
     greedy, it_people, aside = _greedy(ctx, cases, work, window, cands, sh)
     for role in ROLES:
-        thin_around(cands[role], greedy, role, window, work)
+        published = {i: str(ctx.published.get(("case", c.id, role), "")) for i, c in enumerate(cases)}
+        thin_around(cands[role], greedy, role, window, work, published)
 
     assign: dict[str, dict] = {}
     untraced = assign_role(ctx, "epidemiologist", cases, work, cands["epidemiologist"], None, assign)

@@ -73,8 +73,11 @@ def candidates(ctx: BuildContext, cases: list[TracingCase], work: list[int], rol
 
 
 def thin_around(cands: list[Candidate], plan: "GreedyPlan", role: str, window: list[tuple[int, int]],
-                work: list[int]) -> None:
-    """On a crowded day, keep per case the `k` candidates nearest in time to the greedy plan."""
+                work: list[int], published: dict[int, str] | None = None) -> None:
+    """On a crowded day, keep per case the `k` candidates nearest in time to the greedy plan, and
+    always the greedy's own person and the one a published plan or a pin names (`published`, case
+    index → person id): a re-plan must be able to keep yesterday's team, and a new case changing the
+    greedy must not make the old pairs impossible."""
     n_cases = len(window)
     if sum(len(c.cases) for c in cands) <= PAIR_BUDGET or not n_cases:
         return
@@ -92,8 +95,10 @@ def thin_around(cands: list[Candidate], plan: "GreedyPlan", role: str, window: l
     keep: dict[str, set[int]] = defaultdict(set)
     for i, options in by_case.items():
         own = plan.team.get(i, {}).get(role)
+        named = (published or {}).get(i)
         target = plan.start.get(i, window[i][0]) + work[i] / 2
-        ranked = sorted(options, key=lambda c: (c.person.id != own, abs(pos[c.person.id] - target), c.person.id))
+        ranked = sorted(options, key=lambda c: (c.person.id not in (own, named), abs(pos[c.person.id] - target),
+                                                c.person.id))
         for c in ranked[:k]:
             keep[c.person.id].add(i)
     for c in cands:
