@@ -65,6 +65,13 @@ class IsolationVars:
     by_site_day: dict[tuple[int, int], dict[str, list]] = field(default_factory=dict)  # -> admissions held, by category
     present: dict[tuple[int, str, int], cp_model.IntVar] = field(default_factory=dict)  # (site, category, day)
     critical: cp_model.IntVar | None = None  # the module's critical total (person-days + weighted staff short)
+    placing: cp_model.IntVar | None = None  # rooms + transfers + activations (the cost terms but splits)
+    kinds: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)  # group -> cohort_kinds
+    whole: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)  # (group, kind, site) -> cohorts whole there
+    part: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)  # (group, site) -> rooms beyond whole cohorts
+    part_link: dict[tuple[int, int], int] = field(default_factory=dict)  # (group, site) -> index of `part == used`
+    offered: set[tuple[int, int]] = field(default_factory=set)  # (group, site) pairs offered whole cohorts
+    splits: dict[int, tuple] = field(default_factory=dict)  # group -> (parts beyond the first, any part)
 
     def people(self, g: int, s: int) -> cp_model.LinearExprT:
         return self.rooms[g, s] + self.pairs[g, s] if (g, s) in self.pairs else self.rooms[g, s]
@@ -222,11 +229,97 @@ def add_category_separation(ctx: BuildContext, v: IsolationVars) -> None:
             ctx.enforce(model.add(pa + pb <= 1), describe)
 
 
+def cohort_kinds(grp: Group) -> list[tuple[int, int, int]]:
+    """The group's cohorts by what a whole one takes: (single rooms, pair rooms, how many cohorts).
+    Cohorts of one kind are interchangeable for the rooms, so the model counts them."""
+    count: dict[tuple[int, int], int] = defaultdict(int)
+    for c in grp.cohorts:
+        pairs = sharing_carers(c)
+        count[c.people - 2 * pairs, pairs] += 1
+    return [(a, b, n) for (a, b), n in sorted(count.items())]
+
+
+def add_cohorts_kept_whole(ctx: BuildContext, v: IsolationVars) -> list:
+    """Cost: a cohort split over one more site (DOMAIN.md §3: keep a cohort together where
+    possible; `split_penalty` is the cost of splitting a cohort over one more site).
+
+    The model decides rooms per (group, site). At a pair *offered* whole placements
+    (`offer_whole`), `whole[g, kind, s]` cohorts of a kind go there whole and the rooms beyond
+    them are the pair's *part*; at any other pair all the group's rooms there are a part
+    (`part == used`). The cohorts placed whole nowhere are dealt over the parts in one order
+    (`isolation_extract.hand_out`), which cuts at most parts − 1 times, each cut one more site
+    for one cohort: that count per group is the term, an upper bound on the cohorts' extra
+    sites in the plan (exact when every placement is offered). A group's cohorts sent whole to
+    different sites are not split: the planner sees cohorts. With nothing offered it is the
+    runs to sites beyond each group's first."""
+    model = ctx.model
+    out = []
+    for g, grp in enumerate(v.groups):
+        v.kinds[g] = cohort_kinds(grp)
+        parts = []
+        for s in grp.sites:
+            part = v.part[g, s] = model.new_bool_var(f"part[{grp.name}@{v.sites[s].id}]")
+            v.part_link[g, s] = len(model.proto.constraints)
+            model.add(part == v.used[g, s])
+            parts.append(part)
+        if len(parts) > 1:
+            extra = model.new_int_var(0, len(parts) - 1, f"splits[{grp.name}]")
+            anywhere = model.new_bool_var(f"parted[{grp.name}]")
+            model.add(sum(parts) >= anywhere)
+            model.add(sum(parts) <= len(parts) * anywhere)
+            model.add(extra == sum(parts) - anywhere)
+            v.splits[g] = (extra, anywhere)
+            out.append(extra)
+    return out
+
+
+def offer_whole(model: cp_model.CpModel, v: IsolationVars, offered) -> list[cp_model.IntVar]:
+    """Let the cohorts of each (group, site) pair in `offered` go there whole (see
+    `add_cohorts_kept_whole`): the pair's part becomes the rooms beyond its whole cohorts. Call
+    once per model, with every pair; the new variables (named alike in every model built the
+    same way, so that a hint carries over by name)."""
+    new = []
+    by_kind: dict[tuple[int, int], list] = defaultdict(list)
+    for g, s in sorted(offered):
+        grp = v.groups[g]
+        if (g, s) not in v.part_link or (g, s) in v.offered:
+            continue
+        v.offered.add((g, s))
+        model.proto.constraints[v.part_link[g, s]].clear_linear()  # part == used no more: an empty row
+        tag = f"{grp.name}@{v.sites[s].id}"
+        singles, pairs, rooms = [], [], []
+        for k, (a, b, n) in enumerate(v.kinds[g]):
+            most = min(n, grp.room[s] // (a + b))
+            if b:
+                most = min(most, grp.carers // b) if (g, s) in v.pairs else 0
+            if most <= 0:
+                continue
+            x = v.whole[g, k, s] = model.new_int_var(0, most, f"whole[{tag}#{a}+{b}]")
+            new.append(x)
+            by_kind[g, k].append(x)
+            singles.append(a * x)
+            pairs.append(b * x)
+            rooms.append((a + b) * x)
+        if (g, s) in v.pairs:
+            model.add(v.rooms[g, s] - v.pairs[g, s] >= sum(singles))
+            model.add(v.pairs[g, s] >= sum(pairs))
+        else:
+            model.add(v.rooms[g, s] >= sum(singles))
+        # the part flag exactly (it carries cost only: see add_cohort_housing)
+        left = v.rooms[g, s] - sum(rooms)
+        model.add(left <= grp.room[s] * v.part[g, s])
+        model.add(left >= v.part[g, s])
+    for (g, k), xs in sorted(by_kind.items()):
+        model.add(sum(xs) <= v.kinds[g][k][2])
+    return new
+
+
 def _add_terms(ctx: BuildContext, v: IsolationVars) -> None:
     """Critical: person-days without a room. Cost: room-days, transfer distance, activations, splits."""
     inst, model = ctx.instance, ctx.model
     ip = inst.policy.isolation
-    unhoused, room_cost, transfer, splits = [], [], [], []
+    unhoused, room_cost, transfer = [], [], []
+    upper = []  # (coefficient, upper bound) of the rooms' and transfers' terms
     for g, grp in enumerate(v.groups):
         short = model.new_int_var(0, grp.people, f"unhoused[{grp.name}]")
         model.add(short == grp.people - v.housed(g))
@@ -235,15 +328,8 @@ def _add_terms(ctx: BuildContext, v: IsolationVars) -> None:
             room_cost.append(v.sites[s].room_cost_per_day * len(grp.held) * v.rooms[g, s])
             per_person = round(ip.transfer_cost_per_person_km * transfer_km(inst, grp.origin, v.sites[s]))
             transfer.append(per_person * v.people(g, s))
-        if len(grp.sites) > 1:
-            # sites used beyond the first, exactly: 0 when the group is housed nowhere
-            extra = model.new_int_var(0, len(grp.sites) - 1, f"splits[{grp.name}]")
-            anywhere = model.new_bool_var(f"housed[{grp.name}]")
-            runs = sum(v.used[g, s] for s in grp.sites)
-            model.add(runs >= anywhere)
-            model.add(runs <= len(grp.sites) * anywhere)
-            model.add(extra == runs - anywhere)
-            splits.append(extra)
+            most = list(v.rooms[g, s].proto.domain)[-1]
+            upper += [(v.sites[s].room_cost_per_day * len(grp.held), most), (per_person, 2 * most)]
     # The module's critical total as one variable, so that a lower bound on it (the warm start
     # adds its LP relaxation's) bounds the tier objective by propagation alone; the two named
     # terms still read the person-days and the staff shortage apart (they sum to the total).
@@ -253,11 +339,17 @@ def _add_terms(ctx: BuildContext, v: IsolationVars) -> None:
     model.add(v.critical == sum(unhoused) + staff_short)
     ctx.add_term("critical", "isolation.unhoused_person_days", v.critical - staff_short)
     ctx.add_term("critical", "isolation.site_staff_short", staff_short)
-    ctx.add_term("cost", "isolation.rooms", sum(room_cost))
+    # Rooms, transfers and activations as one variable too, so that a valid inequality on it and
+    # the critical total (the warm start adds its LP relaxation's) bounds the cost tier by
+    # propagation; the named terms still read apart (rooms = that total less the other two).
+    activations = sum(v.sites[s].activation_cost * a for s, a in sorted(v.activated.items()))
+    high = sum(coeff * ub for coeff, ub in upper)
+    v.placing = model.new_int_var(0, high + sum(v.sites[s].activation_cost for s in v.activated), "isolation.placing")
+    model.add(v.placing == sum(room_cost) + sum(transfer) + activations)
+    ctx.add_term("cost", "isolation.rooms", v.placing - sum(transfer) - activations)
     ctx.add_term("cost", "isolation.transfer_distance", sum(transfer))
-    ctx.add_term("cost", "isolation.activations",
-                 sum(v.sites[s].activation_cost * a for s, a in sorted(v.activated.items())))
-    ctx.add_term("cost", "isolation.cohort_splits", ip.split_penalty * sum(splits))
+    ctx.add_term("cost", "isolation.activations", activations)
+    ctx.add_term("cost", "isolation.cohort_splits", ip.split_penalty * sum(add_cohorts_kept_whole(ctx, v)))
 
 
 def warm_start(ctx: BuildContext, v: IsolationVars) -> None:
@@ -274,4 +366,4 @@ def extract(ctx: BuildContext, v: IsolationVars, solver: cp_model.CpSolver, staf
     return extract_section(ctx, v, solver, staffing)
 
 
-__all__ = ["Group", "IsolationVars", "build", "extract", "horizon", "warm_start"]
+__all__ = ["Group", "IsolationVars", "build", "extract", "horizon", "offer_whole", "warm_start"]

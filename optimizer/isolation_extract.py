@@ -1,8 +1,9 @@
 """From a solution to the isolation section: cohorts to sites, rooms by day, transfers, roster, shortages.
 
-The model decides rooms per (arrival group, site); here the rooms go to the group's cohorts,
-largest first, each whole into the tightest site quota that takes it (best fit), and only the
-cohorts that fit nowhere whole are split, over the largest quotas left. Quotas come in single
+The model decides rooms per (arrival group, site) and how many of the group's cohorts of each
+kind go to a site whole; here the rooms go to the cohorts: those whole first, then any other
+whole into the tightest quota left that takes it (best fit), and only the cohorts that fit
+nowhere whole are split, dealt over the quotas left in one order. Quotas come in single
 rooms and pair rooms (a carer with the person cared for), and a split keeps every pair together.
 """
 
@@ -23,40 +24,67 @@ from optimizer.isolation_staff import staff_roster
 from optimizer.isolation_transfer import assign_buses
 
 
-def hand_out(cohorts: list[Cohort], quotas: dict[str, tuple[int, int]]
+def hand_out(cohorts: list[Cohort], quotas: dict[str, tuple[int, int]],
+             whole: dict[str, dict[tuple[int, int], int]] | None = None,
              ) -> tuple[list[tuple[Cohort, str, int, int]], dict[str, int]]:
     """Site quotas of (single rooms, pair rooms) -> (cohort, site, people, carers) rows, and the
-    people left without a room per cohort. A pair room holds a carer and the person cared for."""
+    people left without a room per cohort. A pair room holds a carer and the person cared for.
+
+    `whole` (the model's `whole` counts): per site, how many cohorts of each (single rooms, pair
+    rooms) kind go there whole; they are placed first. Then any other cohort that fits a quota
+    left whole goes there (best fit), and the rest are dealt over the quotas left in one fixed
+    order (largest first), each cohort taking rooms where the one before stopped: over m quotas
+    that cuts at most m − 1 times, the count the model's `isolation.cohort_splits` prices."""
     left = {s: list(q) for s, q in quotas.items() if q[0] or q[1]}
     rows: list[tuple[Cohort, str, int, int]] = []
-    rest: list[Cohort] = []
-    for c in sorted(cohorts, key=lambda c: (-c.people, c.id)):
+    todo = sorted(cohorts, key=lambda c: (-c.people, c.id))
+
+    def kind(c: Cohort) -> tuple[int, int]:
         pairs = sharing_carers(c)
-        singles = c.people - 2 * pairs
-        fits = [s for s, (a, b) in left.items() if a >= singles and b >= pairs]
+        return c.people - 2 * pairs, pairs
+
+    def place(c: Cohort, s: str) -> None:
+        a, b = kind(c)
+        rows.append((c, s, c.people, b))
+        left[s][0] -= a
+        left[s][1] -= b
+
+    for s in sorted(whole or {}):
+        for k, n in sorted(whole[s].items()):
+            for c in [c for c in todo if kind(c) == k][:n]:
+                if s in left and left[s][0] >= k[0] and left[s][1] >= k[1]:
+                    place(c, s)
+                    todo.remove(c)
+    rest: list[Cohort] = []
+    for c in todo:
+        a, b = kind(c)
+        fits = [s for s, (x, y) in left.items() if x >= a and y >= b]
         if fits:
-            s = min(fits, key=lambda s: (sum(left[s]), s))
-            rows.append((c, s, c.people, pairs))
-            left[s][0] -= singles
-            left[s][1] -= pairs
+            place(c, min(fits, key=lambda s: (sum(left[s]), s)))
         else:
             rest.append(c)
+    order = sorted((s for s in left if left[s][0] or left[s][1]), key=lambda s: (-sum(left[s]), s))
     unhoused: dict[str, int] = {}
+    at = [0, 0]  # where the single rooms and the pair rooms were left off
     for c in rest:
-        pairs = sharing_carers(c)
-        singles = c.people - 2 * pairs
-        for s in sorted(left, key=lambda s: (-sum(left[s]), s)):
-            a, b = min(singles, left[s][0]), min(pairs, left[s][1])
-            if a or b:
+        need = list(kind(c))
+        got: dict[str, list[int]] = {}
+        for j in (0, 1):
+            while need[j] and at[j] < len(order):
+                s = order[at[j]]
+                take = min(need[j], left[s][j])
+                if take:
+                    got.setdefault(s, [0, 0])[j] += take
+                    left[s][j] -= take
+                    need[j] -= take
+                if not left[s][j]:
+                    at[j] += 1
+        for s in order:
+            if s in got:
+                a, b = got[s]
                 rows.append((c, s, a + 2 * b, b))
-                left[s][0] -= a
-                left[s][1] -= b
-                singles -= a
-                pairs -= b
-            if not singles and not pairs:
-                break
-        if singles or pairs:
-            unhoused[c.id] = singles + 2 * pairs
+        if need[0] or need[1]:
+            unhoused[c.id] = need[0] + 2 * need[1]
     return rows, unhoused
 
 
@@ -66,12 +94,14 @@ def _placements(ctx, v, solver) -> tuple[list[IsolationPlacement], dict[str, int
     unhoused: dict[str, int] = {}
     index = {site.id: s for s, site in enumerate(v.sites)}
     for g, grp in enumerate(v.groups):
-        quotas = {}
+        quotas, whole = {}, {}
         for s in grp.sites:
             rooms = solver.value(v.rooms[g, s])
             pairs = solver.value(v.pairs[g, s]) if (g, s) in v.pairs else 0
             quotas[v.sites[s].id] = (rooms - pairs, pairs)
-        rows, short = hand_out(grp.cohorts, quotas)
+            whole[v.sites[s].id] = {(a, b): solver.value(v.whole[g, k, s])
+                                    for k, (a, b, _) in enumerate(v.kinds.get(g, [])) if (g, k, s) in v.whole}
+        rows, short = hand_out(grp.cohorts, quotas, whole)
         for c, site_id, people, carers in rows:
             site = v.sites[index[site_id]]
             out.append(IsolationPlacement(

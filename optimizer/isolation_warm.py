@@ -29,13 +29,13 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from optimizer.cpsat_mip import integral_bound, lp_solve, objective_of, proto_of
-from optimizer.hints import hint_all, hint_by_name
+from optimizer.hints import hint_all, hint_by_name, override_hints
 
 if TYPE_CHECKING:
     from optimizer.context import BuildContext
@@ -45,6 +45,13 @@ log = logging.getLogger(__name__)
 EFFORT = {"shortage": 1.0, "unhoused": 1.0, "cost": 0.5}
 """Deterministic seconds of each stage (the two critical stages end proven well before on the
 city cases; cost stops at its budget and the shared model's cost tier carries on)."""
+SLOPES = (500, 400, 300)
+"""Weights w of the critical total in the LPs min w × critical + placing (rooms, transfers,
+activations), each from the previous optimal basis. An LP optimum b_w is a valid lower bound of
+w × critical + placing over every plan (the LP relaxes the module, and the shared model only
+takes pool people away), so placing ≥ b_w − w × C once the critical tier is locked at C: the
+best w is the LP's price of one more person-day at C, which the series brackets (a person-day
+costs a room at 150–260 a day plus its share of transfers and activations)."""
 WALL_SHARE = 4  # wall-clock cap of a stage, in multiples of ctx.warm_seconds
 FRACTIONAL = 1e-6
 
@@ -103,15 +110,22 @@ def _solve(model: cp_model.CpModel, ctx: "BuildContext", effort: float) -> cp_mo
     return solver if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
-def solve_in_stages(ctx: "BuildContext", sub: "BuildContext", v: "IsolationVars") -> cp_model.CpSolver | None:
+def solve_in_stages(ctx: "BuildContext", sub: "BuildContext", v: "IsolationVars",
+                    before_cost=None) -> cp_model.CpSolver | None:
     """Staff shortage, then unhoused person-days, then cost, each locked for the next; the last
-    solver holding a plan (a stage that finds nothing keeps the previous stage's plan)."""
+    solver holding a plan (a stage that finds nothing keeps the previous stage's plan).
+    `before_cost(solver)`, if given, may add to the model before the cost stage (from the plan
+    so far) and returns hints for what it added."""
     model = sub.model
     best = None
     stages = (("shortage", v.staff.penalty if v.staff is not None else 0),
               ("unhoused", sub.terms["critical"]["isolation.unhoused_person_days"]),
-              ("cost", sub.tier_objective("cost")))
+              ("cost", None))
     for name, objective in stages:
+        if name == "cost":
+            if before_cost is not None and best is not None:
+                override_hints(model, before_cost(best))
+            objective = sub.tier_objective("cost")
         if isinstance(objective, int):
             continue
         model.minimize(objective)
@@ -124,6 +138,59 @@ def solve_in_stages(ctx: "BuildContext", sub: "BuildContext", v: "IsolationVars"
     return best
 
 
+def offered_pairs(v: "IsolationVars", solver: cp_model.CpSolver, x=None) -> set[tuple[int, int]]:
+    """(group, site) pairs offered whole cohorts (`isolation.offer_whole`): those the plan so far
+    gives rooms, and those the LP relaxation does."""
+    return {(g, s) for (g, s), rooms in v.rooms.items()
+            if solver.value(rooms) > 0 or (x is not None and x[rooms.index] > FRACTIONAL)}
+
+
+def whole_hints(v: "IsolationVars", solver: cp_model.CpSolver) -> list[tuple[cp_model.IntVar, int]]:
+    """Values of the whole counts and part flags for a plan's rooms: the cohorts
+    `isolation_extract.hand_out` places whole at offered pairs."""
+    from optimizer.isolation_extract import hand_out
+    from optimizer.isolation_rules import sharing_carers
+
+    out = []
+    for g, grp in enumerate(v.groups):
+        quotas, ids = {}, {}
+        for s in grp.sites:
+            rooms = solver.value(v.rooms[g, s])
+            pairs = solver.value(v.pairs[g, s]) if (g, s) in v.pairs else 0
+            quotas[v.sites[s].id] = (rooms - pairs, pairs)
+            ids[v.sites[s].id] = s
+        rows, _ = hand_out(grp.cohorts, quotas)
+        pieces: dict[str, int] = {}
+        for c, _, _, _ in rows:
+            pieces[c.id] = pieces.get(c.id, 0) + 1
+        count: dict[tuple[int, int], int] = {}
+        for c, site_id, people, _ in rows:
+            s = ids[site_id]
+            if (g, s) in v.offered and pieces[c.id] == 1 and people == c.people:
+                pairs = sharing_carers(c)
+                k = next(k for k, (a, b, _) in enumerate(v.kinds[g]) if (a, b) == (c.people - 2 * pairs, pairs))
+                if (g, k, s) in v.whole and count.get((k, s), 0) < list(v.whole[g, k, s].proto.domain)[-1]:
+                    count[k, s] = count.get((k, s), 0) + 1
+        parts = 0
+        for s in grp.sites:
+            if (g, s) not in v.offered:
+                parts += solver.value(v.rooms[g, s]) > 0
+                continue
+            whole_rooms = 0
+            for k, (a, b, _) in enumerate(v.kinds[g]):
+                if (g, k, s) in v.whole:
+                    n = count.get((k, s), 0)
+                    out.append((v.whole[g, k, s], n))
+                    whole_rooms += (a + b) * n
+            part = int(solver.value(v.rooms[g, s]) > whole_rooms)
+            out.append((v.part[g, s], part))
+            parts += part
+        if g in v.splits:
+            extra, anywhere = v.splits[g]
+            out += [(extra, max(0, parts - 1)), (anywhere, int(parts > 0))]
+    return out
+
+
 @dataclass
 class Alone:
     """The module solved on its own: its context and variables, a solver holding its plan, and
@@ -133,6 +200,8 @@ class Alone:
     vars: "IsolationVars"
     solver: cp_model.CpSolver
     critical_bound: int | None
+    offered: set[tuple[int, int]] = field(default_factory=set)  # pairs offered whole cohorts
+    cuts: list[tuple[int, int]] = field(default_factory=list)  # (w, b): w × critical + placing ≥ b
 
 
 def plan_alone(ctx: "BuildContext") -> Alone | None:
@@ -140,6 +209,7 @@ def plan_alone(ctx: "BuildContext") -> Alone | None:
     start and by the benchmark."""
     from optimizer import isolation
     from optimizer.context import BuildContext
+    from optimizer.isolation import offer_whole
 
     t0 = time.perf_counter()
     sub = BuildContext.new(ctx.instance, ctx.seed, ctx.warm_seconds)
@@ -151,29 +221,41 @@ def plan_alone(ctx: "BuildContext") -> Alone | None:
     critical, _ = objective_of(sub.model, sub.tier_objective("critical"))
     weighted, _ = objective_of(sub.model, critical_weight(sub, sv) * sub.tier_objective("critical")
                                + sub.tier_objective("cost"))
-    lp, first = lp_solve(proto_of(sub.model), [weighted, critical])
+    slopes = [w for w in SLOPES if sv.placing is not None]
+    lines = [objective_of(sub.model, w * sv.critical + sv.placing)[0] for w in slopes]
+    lp, first, *more = lp_solve(proto_of(sub.model), [weighted, critical, *lines])
     bound = integral_bound(first[1]) if first is not None else None
+    cuts = [(w, integral_bound(r[1])) for w, r in zip(slopes, more) if r is not None]
     t1 = time.perf_counter()
     whole = sub.model.clone()  # without the fixings, in case they leave no plan
     fixed = 0
     if lp is not None:
         fixed = fix_to_lp(sub.model, sv, lp[0])
         hint_all(sub.model, lp[0])
-    solver = solve_in_stages(ctx, sub, sv)
+    x = lp[0] if lp is not None else None
+
+    def offer(plan: cp_model.CpSolver) -> list:
+        offer_whole(sub.model, sv, offered_pairs(sv, plan, x))
+        return whole_hints(sv, plan)
+
+    solver = solve_in_stages(ctx, sub, sv, offer)
     if solver is None and fixed:
         sub.model = whole
         if lp is not None:
             hint_all(whole, lp[0])
-        solver = solve_in_stages(ctx, sub, sv)
+        sv.offered.clear()
+        sv.whole.clear()
+        solver = solve_in_stages(ctx, sub, sv, offer)
     log.info("isolation warm start: LPs %.1f s (critical bound %s), neighbourhood (%d of %d room pairs "
              "fixed) %s in %.1f s", t1 - t0, bound, fixed, len(sv.rooms),
              "solved" if solver else "without a plan", time.perf_counter() - t1)
-    return Alone(sub, sv, solver, bound) if solver is not None else None
+    return Alone(sub, sv, solver, bound, set(sv.offered), cuts) if solver is not None else None
 
 
 def warm_start(ctx: "BuildContext", v: "IsolationVars") -> None:
     """Hint the shared model from `plan_alone`, take the pool people it draws from the shared
     ledger, and bound the module's critical total below by its LP relaxation."""
+    from optimizer.isolation import offer_whole
     from optimizer.isolation_staff import offer_pool_people
 
     alone = plan_alone(ctx)
@@ -187,7 +269,17 @@ def warm_start(ctx: "BuildContext", v: "IsolationVars") -> None:
         # relaxation allows (other modules only take pool people away); with the critical total
         # one variable, CP-SAT's tier bound starts here instead of waiting for its own LP
         ctx.model.add(v.critical >= alone.critical_bound)
+    if v.placing is not None:
+        # valid inequalities of the same kind, one per slope (see SLOPES): with the critical tier
+        # locked, each bounds rooms + transfers + activations below by propagation
+        for w, b in alone.cuts:
+            ctx.model.add(w * v.critical + v.placing >= b)
+    new = offer_whole(ctx.model, v, alone.offered)
     hint_by_name(ctx.model, sub.model, solver.response_proto.solution)
+    hinted = set(ctx.model.proto.solution_hint.vars)
+    for x in new:  # offered here only: no cohort whole there in the plan
+        if x.index not in hinted:
+            ctx.model.add_hint(x, 0)
     if v.staff is None:
         return
     # the very people the short solve placed (a greedy take of the same counts can strand a
