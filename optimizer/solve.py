@@ -307,7 +307,8 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         tiers.append(TierResult(tier, name, value, bound, time.perf_counter() - ts))
         if name == "FEASIBLE":
             status = "FEASIBLE"
-        ctx.model.add(target <= round(s.objective_value))  # lock this tier for the ones below
+        # lock this tier for the ones below: its own value, never the changes that broke its ties
+        ctx.model.add(objective <= round(value))
         hint_all(ctx.model, s.response_proto.solution)
         solver = s
     wall = time.perf_counter() - t0

@@ -168,6 +168,8 @@ def test_cli_baseline_of_another_instance_is_bad_input(files):
     assert r.exit_code == 2 and "after this plan's date" in r.output
     r = cli("solve", inst, "--max-changes", 3, "-o", tmp / "new.json")
     assert r.exit_code == 2 and "--max-changes: needs --baseline" in r.output
+    r = cli("solve", inst, "--stability", "after-critical", "-o", tmp / "new.json")
+    assert r.exit_code == 2 and "--stability after-critical: needs --baseline" in r.output
 
 
 def test_cli_budget_too_small_exits_1_with_the_smallest_budget(files, county):
@@ -209,3 +211,58 @@ def test_a_person_taken_by_the_new_case_makes_way(county):
     got = {c.decision: (c.old, c.new, c.reason, c.reason_detail) for c in plan_changes(inst, base.plan, new, ds)}
     assert got["case|C1|epidemiologist"] == (epi.staff, "E3", "makes_way", "C3")
     assert got["case|C3|epidemiologist"] == ("", epi.staff, "new_case", "C3")
+
+
+def far_epidemiologist_for_c1(county):
+    """The county's plan with C1's epidemiologist replaced by E3 from 柳河乡: as good in every
+    tier but cost (E3 is lent from another township and travels), so the cost tier would change
+    it back to the idle T1 epidemiologist and the stability tier would keep it."""
+    _, base = run(county)
+    plan = base.plan.model_copy(deep=True)
+    team = next(a for a in plan.tracing.assignments if a.case == "C1")
+    team.members = [m if m.role != "epidemiologist" else m.model_copy(update={"staff": "E3"}) for m in team.members]
+    return plan  # only its decisions matter to a re-plan (its roster still names E2)
+
+
+def test_stability_last_changes_a_decision_for_a_cheaper_plan(county):
+    baseline = far_epidemiologist_for_c1(county)
+    _, again = run(county, baseline=baseline)
+    assert [(c.decision, c.old, c.reason) for c in again.plan.changes if c.stakeholder != "vehicle"] == [
+        ("case|C1|epidemiologist", "E3", "cheaper")]
+    tiers = [(t["name"], t["status"]) for t in again.plan.meta.tiers]
+    assert tiers == [(t, "OPTIMAL") for t in ("critical", "routine", "cost", "stability")]
+    # each tier reports its own value, not the changes that broke its ties: the terms add up
+    assert sum(t["value"] for t in again.plan.meta.tiers) == sum(again.objective_terms.values())
+    assert again.plan.meta.tiers[-1]["value"] == again.objective_terms["tracing.changes"] == 1
+
+
+def test_stability_after_critical_keeps_the_published_choice_over_cost(county):
+    baseline = far_epidemiologist_for_c1(county)
+    _, last = run(county, baseline=baseline)
+    _, kept = run(county, baseline=baseline, stability="after-critical")
+    assert [c for c in kept.plan.changes if c.stakeholder != "vehicle"] == []
+    assert teams(kept.plan)["C1"] == teams_of(baseline)["C1"]
+    assert [t["name"] for t in kept.plan.meta.tiers] == ["critical", "stability", "routine", "cost"]
+    value = {t["name"]: t["value"] for t in kept.plan.meta.tiers}
+    cheaper = {t["name"]: t["value"] for t in last.plan.meta.tiers}
+    assert value["critical"] == cheaper["critical"] and value["cost"] > cheaper["cost"]
+
+
+def test_thinned_tracing_candidates_keep_the_published_person(county, monkeypatch):
+    """On a crowded day each case keeps only a few candidates near the greedy schedule; the
+    person a published plan names stays one of them, or a re-plan could not keep its team."""
+    import optimizer.tracing_assign as ta
+
+    county["staff"] += [person(f"E{k}", "epidemiologist") for k in range(4, 9)]
+    _, base = run(county)
+    baseline = base.plan.model_copy(deep=True)
+    team = next(a for a in baseline.tracing.assignments if a.case == "C1")
+    team.members = [m if m.role != "epidemiologist" else m.model_copy(update={"staff": "E8"}) for m in team.members]
+    monkeypatch.setattr(ta, "PAIR_BUDGET", 1)  # crowded: 4 candidates per case, E8 last by every ranking
+    _, again = run(county, baseline=baseline, max_changes=0)
+    assert again.plan is not None, again.diagnosis
+    assert dict(teams(again.plan)["C1"])["epidemiologist"] == "E8"
+
+
+def teams_of(plan) -> dict:
+    return {a.case: sorted((m.role, m.staff) for m in a.members) for a in plan.tracing.assignments}
