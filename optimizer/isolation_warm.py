@@ -2,7 +2,7 @@
 
 The module is built once more into a model of its own, with the whole staff pool to itself.
 
-1. **LPs.** That model, read as a linear program (`cpsat_mip`), is solved twice by HiGHS:
+1. **LPs.** That model, read as a linear program (`cpsat_mip`), is solved by HiGHS:
    for its critical total alone, which gives a valid lower bound (added to the shared model,
    see `warm_start`), and for W × critical + cost, W above what housing one person for a day
    can cost, which guides the rounding. Rooms, admissions and transfers form a flow over sites
@@ -16,9 +16,15 @@ The module is built once more into a model of its own, with the whole staff pool
    (whose weight dwarfs a person-day), then the unhoused person-days, then cost, each stage
    locked and hinted from the one before. One weighted objective instead left the search on
    the city far from the LP bound (33 person-shifts short where 11 are unavoidable).
-3. **Hint.** Its values hint every isolation variable of the shared model (by name: the
+   Before the cost stage, whole cohorts are offered (`isolation.offer_whole`) at the pairs the
+   plan so far or the LP gives rooms, hinted from `isolation_extract.hand_out`'s deal.
+3. **Hint.** The shared model is offered the same pairs; the values hint every isolation
+   variable of the shared model (by name: the
    module names its variables the same way in both; the pool's counters are numbered per model,
    so the pool people the sites draw are taken from the shared ledger instead).
+4. **Cuts.** The critical LP's bound, and per slope w in `SLOPES` the LP bound of
+   w × critical + placing (rooms, transfers, activations), are added to the shared model as
+   valid inequalities (proof in docs/isolation.md, "Solving it fast").
 
 If the neighbourhood has no solution, the model is solved without the fixings, hinted with the
 rounded LP. The short solves are bounded by deterministic time, with a wall-clock cap.
