@@ -462,7 +462,8 @@ def whatif(base: str, scenarios: tuple[str, ...], output: str, time_limit: float
                    f"each run gets at least {limit:g} s, so the sweep takes about {limit * waves:.0f} s", err=True)
     click.echo(f"{len(solved)} runs, {jobs} at a time, {limit:.1f} s each, {solver_workers} CP-SAT worker(s) each"
                + (f"; the base column is {base_plan}" if given is not None else ""), err=True)
-    config = SolveConfig(time_limit_s=limit, seed=seed, workers=solver_workers)
+    # the plans are written here after the sweep (its share of the budget), not by the runs
+    config = SolveConfig(time_limit_s=limit, seed=seed, workers=solver_workers, plan_written_in_limit=False)
     try:
         results = sweep([Run(name, i) for name, _, i in solved], config, jobs=jobs, backend=backend,
                         scheduler=scheduler, progress=_progress())

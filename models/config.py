@@ -14,6 +14,9 @@ class SolveConfig(Strict):
     interleave: bool = Field(default=False, description="CP-SAT interleaved search: deterministic with several workers")
     relative_gap: float = Field(default=0.0, ge=0, le=1, description="Stop a tier when its gap is at most this")
     log_progress: bool = Field(default=False, description="Report incumbents and bounds while solving")
+    plan_written_in_limit: bool = Field(
+        default=True, description="Hold back time within the limit for writing the plan too (the CLI); False when "
+                                  "the caller writes it after (a what-if sweep's runs): only reading it out is held back")
 
     @property
     def deterministic(self) -> bool:

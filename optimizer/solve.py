@@ -44,7 +44,8 @@ ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery
 KEPT_SHARE = 0.15  # of the time left, for the baseline kept whole (the first tier's hint)
 CLOSEST_SHARE = 0.25  # of the time left, for the plan closest to a baseline when it cannot be kept whole
 OUTPUT_SHARE = 0.06  # of the time limit, for reading the plan out of the solution and writing it,
-OUTPUT_S_PER_VARIABLE = 1.2e-4  # or this much per model variable if more  # work budget of a deterministic run, per wall second (a quiet 2-core machine does ~1)
+OUTPUT_S_PER_VARIABLE = 1.2e-4  # or this much per model variable if more
+READ_S_PER_VARIABLE = 6e-5  # of which reading out (a city of 160,000 variables: ~10 s), when the caller writes
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
           cp_model.UNKNOWN: "UNKNOWN", cp_model.MODEL_INVALID: "MODEL_INVALID"}
 
@@ -204,7 +205,8 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     # and reading the plan out, then writing it, take a share too (a city's 15,000 roster rows)
     # (measured: a city of 160,000 variables reads out in ~10 s besides routing, and writes its
     # 6 MB plan in a few more)
-    output_s = max(OUTPUT_SHARE * config.time_limit_s, OUTPUT_S_PER_VARIABLE * len(ctx.model.proto.variables))
+    per_variable = OUTPUT_S_PER_VARIABLE if config.plan_written_in_limit else READ_S_PER_VARIABLE
+    output_s = max(OUTPUT_SHARE * config.time_limit_s, per_variable * len(ctx.model.proto.variables))
     deadline = config.time_limit_s - ctx.routing_budget_s - output_s
     log.info("model built in %.1f s: %d variables, %d constraints", time.perf_counter() - t0,
              len(ctx.model.proto.variables), len(ctx.model.proto.constraints))
