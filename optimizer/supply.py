@@ -379,6 +379,27 @@ def greedy_hint(ctx: BuildContext, v: SupplyVars) -> None:
             held -= sum(req.get((t, c, dd), 0) for dd in v.days if dd < d)
             qty = qty - held
         send(t, c, d, max(0, qty))
+    per_worker = sp.last_mile_kg_per_worker * 100
+    for (t, d), n in v.workers.items():
+        unit = {c: math.ceil(coms[c].unit_weight_kg * 100 - 1e-9) for c in coms}
+        into = sorted((k for k in got if k[1] == t and k[3] == d and got[k]),
+                      key=lambda k: (coms[k[2]].tier == "medical_critical", unit[k[2]], k))
+        need = math.ceil(sum(unit[k[2]] * got[k] for k in into) / per_worker)
+        if ledger.take(v.blocks[t, d], need) is None:
+            # sealed townships of one day can share the same delivery people, which `carry`
+            # counted once for each: deliver what the workers still free can carry, food
+            # before medicine is cut (a hint with more goods than carriers is no plan)
+            need = ledger.available(v.blocks[t, d])
+            ledger.take(v.blocks[t, d], need)
+            excess = sum(unit[k[2]] * got[k] for k in into) - need * per_worker
+            for k in into:
+                if excess <= 0:
+                    break
+                cut = min(got[k], math.ceil(excess / unit[k[2]]))
+                got[k] -= cut
+                arrived[k[1], k[2], k[3]] -= cut
+                excess -= cut * unit[k[2]]
+        ctx.model.add_hint(n, need)
     for key, x in v.ship.items():
         ctx.model.add_hint(x, got.get(key, 0))
     for x in v.share.values():
@@ -390,9 +411,3 @@ def greedy_hint(ctx: BuildContext, v: SupplyVars) -> None:
         ctx.model.add_hint(x, short.get(key, (0, 0, 0))[1])
     for key, x in v.cover_short.items():
         ctx.model.add_hint(x, short.get(key, (0, 0, 0))[2])
-    for (t, d), n in v.workers.items():
-        kg = sum(math.ceil(coms[c].unit_weight_kg * 100 - 1e-9) * q for (s, tt, c, dd), q in got.items()
-                 if tt == t and dd == d)
-        need = math.ceil(kg / (sp.last_mile_kg_per_worker * 100))
-        ledger.take(v.blocks[t, d], need)
-        ctx.model.add_hint(n, need)

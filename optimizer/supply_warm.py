@@ -47,9 +47,9 @@ def solve_alone(ctx: "BuildContext", v: "SupplyVars") -> bool:
         sub.model.add(n <= ledger.available(v.blocks[key]))
     values = _mip_values(ctx, sub)
     if values is not None:
+        if not _take_workers(ledger, v, {key: values[n.index] for key, n in sv.workers.items()}):
+            return False
         hint_by_name(ctx.model, sub.model, values)
-        for key, n in sv.workers.items():  # within what the ledger had (the cap above)
-            ledger.take(v.blocks[key], values[n.index])
         return True
     solver = None
     for tier in ("critical", "routine"):
@@ -68,11 +68,28 @@ def solve_alone(ctx: "BuildContext", v: "SupplyVars") -> bool:
         solver = s
         sub.model.add(objective <= round(s.objective_value))
         hint_all(sub.model, s.response_proto.solution)
-    if solver is None:
+    if solver is None or not _take_workers(ledger, v, {key: solver.value(n) for key, n in sv.workers.items()}):
         return False
     hint_by_name(ctx.model, sub.model, solver.response_proto.solution)
-    for key, n in sv.workers.items():  # within what the ledger had (the cap above)
-        ledger.take(v.blocks[key], solver.value(n))
+    return True
+
+
+def _take_workers(ledger, v: "SupplyVars", workers: dict) -> bool:
+    """Take the module's last-mile workers from the shared ledger, all or none. Each block is
+    capped by what the ledger has for it, but blocks of one day can draw on the same people
+    (two sealed townships within reach of one delivery team): when the plan's workers do not
+    fit together, nothing is taken and the greedy plan, which takes as it goes, is the hint
+    (a hint naming workers the pool's counters do not give is no whole plan: measured on the
+    demo's cluster scenario under load, where the run then ended with no plan at all)."""
+    taken = []
+    for key, n in workers.items():
+        got = ledger.take(v.blocks[key], n)
+        if got is None:
+            for g in taken:
+                ledger.give_back(g)
+            log.info("supply warm start: its last-mile workers do not fit the pool together; greedy plan instead")
+            return False
+        taken.append(got)
     return True
 
 

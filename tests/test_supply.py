@@ -258,3 +258,30 @@ def test_routing_leaves_out_optional_clients_that_do_not_fit():
                              vehicles=(VehicleType(capacity=10, count=1),), prizes=[0, 100, 50])
     result = solve_routes(problem, time_limit=1, max_iterations=200)
     assert result.feasible and result.unvisited == [2] and result.routes == [[1]]
+
+
+def test_greedy_hint_shares_one_carrier_between_two_sealed_townships():
+    """Two sealed townships, one delivery worker within reach of both: the greedy plan must not
+    hand the worker to each (its hint would be no plan: more goods than carriers)."""
+    from ortools.sat.python import cp_model
+
+    from optimizer import supply
+    from optimizer.context import BuildContext
+    from optimizer.modules import MODULES
+
+    data = county()
+    data["townships"][2]["sealed"] = True
+    data["staff"] = data["staff"][:1]
+    ctx = BuildContext.new(Instance.model_validate(data))
+    built = {name: module.build(ctx) for name, module in MODULES}
+    ctx.pool.finalize()
+    v = built["supply"]
+    assert {t for t, _ in v.workers} == {"T1", "T3"}
+    supply.greedy_hint(ctx, v)
+    ctx.pool.ledger().add_hints()
+    hint = dict(zip(ctx.model.proto.solution_hint.vars, ctx.model.proto.solution_hint.values))
+    assert sum(hint[n.index] for n in v.workers.values()) == 1  # the one worker, once
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.max_time_in_seconds = 10
+    assert solver.solve(ctx.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
