@@ -15,6 +15,7 @@ them), never a fixed value.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,7 +27,9 @@ from models.plan import Change, Plan
 from optimizer.context import BuildContext
 from optimizer.decisions import Decision, decisions
 from optimizer.hints import hint_all as hint_all_values
-from optimizer.hints import override_hints
+from optimizer.hints import override_hints, restore_hints, saved_hints
+
+log = logging.getLogger(__name__)
 
 NOTHING = ("", 0, "0")
 
@@ -101,8 +104,8 @@ def hint_indicators(model: cp_model.CpModel, cont: Continuity | None) -> None:
     override_hints(model, pairs)
 
 
-def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: float, workers: int, seed: int
-              ) -> list[int] | None:
+def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: float, workers: int, seed: int,
+              at_most: float | None = None) -> list[int] | None:
     """The baseline kept wherever the model can keep it, as a whole plan to hint the first tier.
 
     Every variable that realises a baseline decision is fixed to its value for a moment, except
@@ -111,7 +114,10 @@ def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: fl
     routes carried, cut back from what its model sent. Then two short solves of that small model:
     the best `tier` value, then the fewest changes at that value (more shipments are ties for the
     first, changes for the second). None when the baseline cannot be kept (a choice no longer
-    possible) or nothing was found in time. Domains and rows are restored either way."""
+    possible), nothing was found in time, or what was found is worse in `tier` than `at_most`
+    (the warm starts' value: a first tier started behind the plain warm start may not catch up
+    in its slice — measured 7,000 critical units behind on a demo re-plan). Domains and rows are
+    restored either way."""
     saved: dict[int, list[int]] = {}
     variables = ctx.model.proto.variables
     needs = _new_needs(ctx.instance, cont.baseline)
@@ -127,6 +133,14 @@ def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: fl
             domain.clear()
             domain.extend([value, top] if d.module == "supply" else [value, value])
     row = None
+    saved_hint = saved_hints(ctx.model)
+    # The pool's counters are hinted by the warm starts' greedy plan, which staffs the greedy's
+    # decisions, not the baseline's; followed, they keep CP-SAT from staffing the kept plan (a
+    # demo re-plan's kept plan left 9,352 isolation site-staff units short in its slice and came
+    # out 7,000 critical units behind the baseline; unhinted, 11 changes and 300 behind).
+    names = ctx.model.proto.variables
+    unstaffed = [(v, x) for v, x in zip(*saved_hint) if not names[v].name.startswith("staff[")]
+    restore_hints(ctx.model, ([v for v, _ in unstaffed], [x for _, x in unstaffed]))
     try:
         found = None
         for objective in ([ctx.tier_objective(tier)] if tier is not None else []) + [cont.count()]:
@@ -140,6 +154,10 @@ def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: fl
             code = solver.solve(ctx.model)
             if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 break
+            if row is None and tier is not None and at_most is not None and solver.objective_value > at_most:
+                log.info("baseline kept: tier %s %.0f, behind the warm start's %.0f", tier, solver.objective_value,
+                         at_most)
+                break
             found = list(solver.response_proto.solution)
             if row is None and tier is not None:
                 row = len(ctx.model.proto.constraints)  # the first tier's value held while changes go down
@@ -151,6 +169,7 @@ def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: fl
         if row is not None:  # lifted: the tiers decide the first tier's value, not this hint
             bound = ctx.model.proto.constraints[row].linear.domain
             bound[len(bound) - 1] = cp_model.INT_MAX
+        restore_hints(ctx.model, saved_hint)
     return found
 
 

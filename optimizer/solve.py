@@ -222,8 +222,8 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         restore_hints(ctx.model, greedy)
         hint_indicators(ctx.model, continuity)
         near = kept_plan(ctx, continuity, active[0], KEPT_SHARE * (deadline - (ts - t0)), config.workers,
-                         config.seed)
-        if near is None:  # the baseline cannot be kept whole: the plan with the fewest changes
+                         config.seed, at_most=None if early is None or max_changes is not None else early.objective_value)
+        if near is None:  # the baseline cannot be kept whole (or only worse than the warm start): the fewest changes
             near = closest_plan(ctx, continuity, None if max_changes is not None else active[0],
                                 None if early is None else early.objective_value,
                                 CLOSEST_SHARE * (deadline - (time.perf_counter() - t0)), config.workers,
