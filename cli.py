@@ -176,7 +176,7 @@ def solve(file: str, time_limit: float, seed: int, workers: int, output: str, xl
     except InputError as e:
         _fail_input(e.problems)
     if base is not None:
-        counted = [c for c in result.plan.changes if c.stakeholder != "vehicle"]
+        counted = [c for c in result.plan.changes if c.stakeholder != "vehicle" and c.reason != "routes_cut"]
         click.echo(f"changes from the baseline: {len(counted)} decisions"
                    + "".join(f"; {k} {n}" for k, n in sorted(Counter(c.module for c in counted).items())), err=True)
     if explain_plan:  # an extra --time-limit seconds; the plan and workbook are written again, explained

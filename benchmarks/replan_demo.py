@@ -88,7 +88,8 @@ def main() -> None:
                 continue
             plan = load_plan(out)
             violations = len(verify(inst, plan))
-            counted = [c for c in plan.changes if c.stakeholder != "vehicle"]
+            counted = [c for c in plan.changes if c.stakeholder != "vehicle" and c.reason != "routes_cut"]
+            cut = sum(1 for c in plan.changes if c.reason == "routes_cut")
             reasons = Counter(c.reason for c in counted)
             other = [c for c in counted if c.reason not in FOR_THE_CASE]
             traced = any(a.case == case and a.members for a in plan.tracing.assignments)
@@ -97,12 +98,13 @@ def main() -> None:
                               for t in plan.meta.tiers)
             print(f"  --stability {order:<14} {wall:5.1f} s  verify {violations} violations  {len(counted)} changes "
                   f"({dict(sorted(reasons.items()))}); {len(other)} not for the case; {case} "
-                  f"{'traced' if traced else 'not traced'} (shortage lines' quantity {late:g}); vehicles re-routed "
+                  f"{'traced' if traced else 'not traced'} (shortage lines' quantity {late:g}); {cut} shipments the routes "
+                  f"carry differently (not counted); vehicles re-routed "
                   f"{sum(1 for c in plan.changes if c.stakeholder == 'vehicle')}  [{tiers}]")
             for c in other[:8]:
                 print(f"      {c.reason:<15} {c.decision:<40} {c.old!r} -> {c.new!r}  {c.reason_detail[:80]}")
             summary[order] = {"seconds": round(wall, 1), "violations": violations, "changes": len(counted),
-                              "reasons": dict(reasons), "not_for_the_case": len(other), "case_traced": traced,
+                              "reasons": dict(reasons), "not_for_the_case": len(other), "routes_cut": cut, "case_traced": traced,
                               "critical": plan.meta.tiers[0].get("value")}
     summary["load_after"] = os.getloadavg()[0]
     print(json.dumps(summary))

@@ -42,6 +42,7 @@ REASONS = {
     "not_possible": ("原安排已不可行（人员不在候选范围等）", "the old choice is no longer possible (not a candidate)"),
     "makes_way": ("让位于{0}", "makes way for {0}"),
     "routes": ("调拨量变化，线路重排", "shipments changed, routes redone"),
+    "routes_cut": ("原调拨量未变，按今晚配送线路实际装运", "kept by the plan; the routes carry this much tonight"),
     "cheaper": ("整体优化（未见单一需求；各层较原方案：{0}）", "re-optimised (no single need found; tiers vs the "
                 "published plan: {0})"),
 }

@@ -105,11 +105,13 @@ class Change(Strict):
     old: str = Field(description="The baseline's choice; empty: nobody or no site (not traced, not served)")
     new: str = Field(description="This plan's choice; empty: nothing")
     reason: Literal["new_case", "new_cohort", "new_need", "fixes_shortage", "now_short", "not_possible",
-                    "makes_way", "routes", "cheaper"] = Field(
+                    "makes_way", "routes", "routes_cut", "cheaper"] = Field(
         description="new_case/new_cohort/new_need: a need the baseline did not have; fixes_shortage: the "
                     "baseline left it short; now_short: this plan leaves it short (see shortages); not_possible: "
                     "the model cannot keep it (a person no longer a candidate for the case, a site out of reach); "
-                    "makes_way: its person or site went to a new need; routes: the shipments changed; cheaper: no "
+                    "makes_way: its person or site went to a new need; routes: the shipments changed; routes_cut: a "
+                    "shipment the model kept that tonight's delivery routes carry differently (not a counted "
+                    "change); cheaper: no "
                     "single need found, the plan is better as a whole (reason_detail: how each tier moved)")
     reason_detail: str = Field(default="", description="The need or shortage behind the reason (ids); for "
                                                        "cheaper, how each tier's value moved from the baseline")

@@ -222,9 +222,13 @@ def _nothing(value) -> bool:
     return value in NOTHING
 
 
-def plan_changes(instance: Instance, baseline: Plan, plan: Plan, ds: list[Decision]) -> list[Change]:
+def plan_changes(instance: Instance, baseline: Plan, plan: Plan, ds: list[Decision],
+                 kept: set | None = None) -> list[Change]:
     """The decisions this plan changed from the baseline, each with the need that forced it as far
-    as the two plans show it (see `Change.reason`); then each vehicle whose stops changed."""
+    as the two plans show it (see `Change.reason`); then each vehicle whose stops changed. `kept`:
+    the keys the solve kept (its change indicator 0): a shipment among them that the plan shows
+    changed was carried differently by tonight's routes (a plan's shipments are what its routes
+    carried), `routes_cut`, not counted."""
     old_ch, new_ch = plan_choices(baseline), plan_choices(plan)
     needs = _new_needs(instance, baseline)
     old_short = {s.entity for s in baseline.shortages if s.entity}
@@ -247,6 +251,8 @@ def plan_changes(instance: Instance, baseline: Plan, plan: Plan, ds: list[Decisi
     out = []
     for d, old, new in rows:
         reason, detail = _reason(d, old, new, needs, old_short, new_short, taken)
+        if kept is not None and d.key in kept and d.key[0] == "ship":
+            reason, detail = "routes_cut", ""
         if reason == "cheaper":
             detail = moved
         out.append(Change(stakeholder=d.stakeholder[0], stakeholder_id=d.stakeholder[1], module=d.module,

@@ -344,7 +344,9 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                 shortages=shortages, meta=meta, **sections)
     plan.kpis = plan_kpis(instance, plan)
     if continuity is not None:
-        plan.changes = plan_changes(instance, baseline, plan, continuity.decisions)
+        kept = {d.key for d, c in zip(continuity.decisions, continuity.changed)
+                if (c if isinstance(c, int) else solver.value(c)) == 0}
+        plan.changes = plan_changes(instance, baseline, plan, continuity.decisions, kept)
     return SolveResult(status, plan, terms, last.bound, last.gap, wall, config.seed, config.workers, config, tiers)
 
 

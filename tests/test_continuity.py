@@ -266,3 +266,21 @@ def test_thinned_tracing_candidates_keep_the_published_person(county, monkeypatc
 
 def teams_of(plan) -> dict:
     return {a.case: sorted((m.role, m.staff) for m in a.members) for a in plan.tracing.assignments}
+
+
+def test_a_kept_shipment_the_routes_carry_differently_is_listed_not_counted(county):
+    """A plan's shipments are what its routes carried: a shipment the solve kept (indicator 0)
+    that tonight's routes cut back shows as changed, with reason routes_cut."""
+    from models.plan_supply import Shipment
+    from optimizer.continuity import plan_changes
+    from optimizer.decisions import Decision
+
+    inst, base = run(county)
+    old, new = base.plan.model_copy(deep=True), base.plan.model_copy(deep=True)
+    old.supply.shipments = [Shipment(source="DEP", destination="T1", township="T1", commodity="rice", quantity=50)]
+    new.supply.shipments = [Shipment(source="DEP", destination="T1", township="T1", commodity="rice", quantity=30)]
+    key = ("ship", "DEP", "T1", "rice", "2022-11-28")
+    ship = Decision(key, "supply", ("township", "T1"), "rice DEP → T1", 0, 50, 50, lambda ch: ch.get(key, 0))
+    cut = plan_changes(inst, old, new, [ship], kept={key})
+    assert [(c.decision, c.old, c.new, c.reason) for c in cut] == [("|".join(key), "50", "30", "routes_cut")]
+    assert plan_changes(inst, old, new, [ship], kept=set())[0].reason != "routes_cut"  # the solve moved it
