@@ -79,17 +79,22 @@ def lp_starts(p: FacilityProblem) -> list[FacilitySolution]:
 
 def improve_all(p: FacilityProblem, starts: list[FacilitySolution], *, deadline: float,
                 size: int = 4, extra: int = 3, stop=None, threads: int = 1,
-                on_improve=None) -> list[FacilitySolution]:
+                on_improve=None, on_result=None) -> list[FacilitySolution]:
     """Each start after exact neighbourhood re-packing (neighbourhoods of ``size`` open + ``extra`` closed).
 
     4 + 3 measured best on the Holmberg set: 3 + 2 stalls 0.5-1 % above the optimum on
     the tight p29-p32, and running 3 + 2 first only adds time. Starts are independent,
     so with ``threads`` > 1 they run side by side (the sub-MIPs release the GIL); each
     result depends only on its start, so the outcome does not depend on ``threads``.
+    ``on_result(plan)`` is called as each start's re-packing ends (in its thread), so that a
+    proof can start from it while the other starts are still re-packed.
     """
     def one(s: FacilitySolution) -> FacilitySolution:
-        return improve_by_repacking(p, s, deadline=deadline, size=size, extra=extra, stop=stop,
+        done = improve_by_repacking(p, s, deadline=deadline, size=size, extra=extra, stop=stop,
                                     on_improve=on_improve)
+        if on_result is not None:
+            on_result(done)
+        return done
 
     if threads <= 1 or len(starts) <= 1:
         return [one(s) for s in starts]
