@@ -88,20 +88,26 @@ def hand_out(cohorts: list[Cohort], quotas: dict[str, tuple[int, int]],
     return rows, unhoused
 
 
+def group_quotas(v, solver, g: int) -> dict[str, tuple[int, int]]:
+    """Group `g`'s rooms per site in the solution: (single rooms, carer pairs), for `hand_out`."""
+    quotas = {}
+    for s in v.groups[g].sites:
+        rooms = solver.value(v.rooms[g, s])
+        pairs = solver.value(v.pairs[g, s]) if (g, s) in v.pairs else 0
+        quotas[v.sites[s].id] = (rooms - pairs, pairs)
+    return quotas
+
+
 def _placements(ctx, v, solver) -> tuple[list[IsolationPlacement], dict[str, int]]:
     inst = ctx.instance
     out: list[IsolationPlacement] = []
     unhoused: dict[str, int] = {}
     index = {site.id: s for s, site in enumerate(v.sites)}
     for g, grp in enumerate(v.groups):
-        quotas, whole = {}, {}
-        for s in grp.sites:
-            rooms = solver.value(v.rooms[g, s])
-            pairs = solver.value(v.pairs[g, s]) if (g, s) in v.pairs else 0
-            quotas[v.sites[s].id] = (rooms - pairs, pairs)
-            whole[v.sites[s].id] = {(a, b): solver.value(v.whole[g, k, s])
-                                    for k, (a, b, _) in enumerate(v.kinds.get(g, [])) if (g, k, s) in v.whole}
-        rows, short = hand_out(grp.cohorts, quotas, whole)
+        whole = {v.sites[s].id: {(a, b): solver.value(v.whole[g, k, s])
+                                 for k, (a, b, _) in enumerate(v.kinds.get(g, [])) if (g, k, s) in v.whole}
+                 for s in grp.sites}
+        rows, short = hand_out(grp.cohorts, group_quotas(v, solver, g), whole)
         for c, site_id, people, carers in rows:
             site = v.sites[index[site_id]]
             out.append(IsolationPlacement(

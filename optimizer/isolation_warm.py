@@ -154,18 +154,13 @@ def offered_pairs(v: "IsolationVars", solver: cp_model.CpSolver, x=None) -> set[
 def whole_hints(v: "IsolationVars", solver: cp_model.CpSolver) -> list[tuple[cp_model.IntVar, int]]:
     """Values of the whole counts and part flags for a plan's rooms: the cohorts
     `isolation_extract.hand_out` places whole at offered pairs."""
-    from optimizer.isolation_extract import hand_out
+    from optimizer.isolation_extract import group_quotas, hand_out
     from optimizer.isolation_rules import sharing_carers
 
     out = []
     for g, grp in enumerate(v.groups):
-        quotas, ids = {}, {}
-        for s in grp.sites:
-            rooms = solver.value(v.rooms[g, s])
-            pairs = solver.value(v.pairs[g, s]) if (g, s) in v.pairs else 0
-            quotas[v.sites[s].id] = (rooms - pairs, pairs)
-            ids[v.sites[s].id] = s
-        rows, _ = hand_out(grp.cohorts, quotas)
+        ids = {v.sites[s].id: s for s in grp.sites}
+        rows, _ = hand_out(grp.cohorts, group_quotas(v, solver, g))
         pieces: dict[str, int] = {}
         for c, _, _, _ in rows:
             pieces[c.id] = pieces.get(c.id, 0) + 1

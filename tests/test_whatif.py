@@ -83,11 +83,17 @@ def test_comparison_sheet_shows_the_surge_side_by_side(county):
     assert frame.loc["Critical shortage, Isolation", "surge"] == 42
 
 
-def test_whatif_cli_writes_the_workbook_plans_and_report(county, tmp_path):
+def inputs(county: dict, tmp_path) -> tuple:
+    """The county and the surge scenario as files, as a planner hands them to the CLI."""
     base = tmp_path / "base.json"
     base.write_text(json.dumps(county, ensure_ascii=False), encoding="utf-8")
     surge = tmp_path / "surge.yaml"
     surge.write_text(SURGE, encoding="utf-8")
+    return base, surge
+
+
+def test_whatif_cli_writes_the_workbook_plans_and_report(county, tmp_path):
+    base, surge = inputs(county, tmp_path)
     out = tmp_path / "compare.xlsx"
     done = subprocess.run([sys.executable, "cli.py", "whatif", str(base), str(surge), "-o", str(out), "--workers", "1",
                            "--time-limit", "30", "--report", str(tmp_path / "compare.html")],
@@ -106,10 +112,7 @@ def test_whatif_cli_writes_the_workbook_plans_and_report(county, tmp_path):
 
 
 def test_whatif_base_plan_is_the_base_column_without_solving_it_again(county, tmp_path):
-    base = tmp_path / "base.json"
-    base.write_text(json.dumps(county, ensure_ascii=False), encoding="utf-8")
-    surge = tmp_path / "surge.yaml"
-    surge.write_text(SURGE, encoding="utf-8")
+    base, surge = inputs(county, tmp_path)
     plan = tmp_path / "tonight.json"
     cli = [sys.executable, "cli.py"]
     assert subprocess.run([*cli, "solve", str(base), "-o", str(plan), "--time-limit", "10", "--workers", "1"],
