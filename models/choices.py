@@ -91,7 +91,8 @@ def shipment_choices(plan: Plan) -> dict[Key, Value]:
     out: dict[Key, Value] = {}
     for s in plan.supply.shipments:
         key = ("ship", s.source, s.township or s.destination, s.commodity, day_date(plan.plan_date, s.day))
-        out[key] = int(out.get(key, 0)) + s.quantity
+        # the allocation, not what tonight's routes carried of it: a re-plan keeps the allocation
+        out[key] = int(out.get(key, 0)) + (s.allocated if s.allocated is not None else s.quantity)
     return out
 
 

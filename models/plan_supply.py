@@ -25,6 +25,9 @@ class Shipment(Strict):
     quantity: Count = Field(description="Units of the commodity")
     day: Count = 0
     tier: SupplyTier = Field(default="routine", description="Priority tier of the commodity")
+    allocated: Count | None = Field(
+        default=None, description="Units the allocation sent when the delivery routes carry fewer (the routes are "
+                                  "a second stage); None: the routes carry all of it. A re-plan compares this")
 
 
 class StopItem(Strict):

@@ -77,8 +77,9 @@ def build_section(ctx, v: SupplyVars, solver, routed: dict[int, RoutedDay], lent
         for (s, t, c, dd), q in sorted(day.delivered.items()):
             if q > 0:
                 dest, kind = R.destination_id(inst, t)
+                sent = solver.value(v.ship[s, t, c, dd]) if (s, t, c, dd) in v.ship else q
                 shipments.append(Shipment(source=s, destination=dest, destination_kind=kind, township=t, commodity=c,
-                                          quantity=q, day=dd, tier=coms[c].tier))
+                                          quantity=q, day=dd, tier=coms[c].tier, allocated=sent if sent != q else None))
     routes = [r for d in sorted(routed) for r in routed[d].routes]
     handovers = [h for d in sorted(routed) for h in routed[d].handovers]
     last_mile = []

@@ -285,3 +285,19 @@ def test_greedy_hint_shares_one_carrier_between_two_sealed_townships():
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.max_time_in_seconds = 10
     assert solver.solve(ctx.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def test_a_shipment_the_routes_cut_keeps_its_allocation_for_re_plans():
+    """The plan lists what the routes carry; where they carry less than the allocation sent,
+    the row keeps the allocation, and a re-plan compares that (models.choices)."""
+    from models.choices import shipment_choices
+    from models.plan_supply import Shipment
+
+    inst, stage, plan = run(county())
+    assert plan.supply.shipments and all(s.allocated is None for s in plan.supply.shipments)  # all carried
+    first = plan.supply.shipments[0]
+    key = ("ship", first.source, first.township, first.commodity, "2022-11-28")
+    assert shipment_choices(plan)[key] == first.quantity
+    plan.supply.shipments[0] = Shipment(**{**first.model_dump(), "quantity": first.quantity // 2,
+                                           "allocated": first.quantity})
+    assert shipment_choices(plan)[key] == first.quantity  # the allocation, not the half carried
