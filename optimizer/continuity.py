@@ -111,9 +111,8 @@ def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: fl
     Every variable that realises a baseline decision is fixed to its value for a moment, except
     the choices for needs the baseline never saw (a new case's team, a new cohort's site: free to
     be met from what the kept plan leaves spare); shipments are kept as a floor, since a plan's shipments are what its
-    routes carried, cut back from what its model sent. Then two short solves of that small model:
-    the best `tier` value, then the fewest changes at that value (more shipments are ties for the
-    first, changes for the second). None when the baseline cannot be kept (a choice no longer
+    routes carried, cut back from what its model sent. Then one short solve of that small model:
+    the best `tier` value, ties broken by the fewest changes. None when the baseline cannot be kept (a choice no longer
     possible), nothing was found in time, or what was found is worse in `tier` than `at_most`
     (the warm starts' value: a first tier started behind the plain warm start may not catch up
     in its slice — measured 7,000 critical units behind on a demo re-plan). Domains and rows are
@@ -132,7 +131,6 @@ def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: fl
             saved[x.index] = list(domain)
             domain.clear()
             domain.extend([value, top] if d.module == "supply" else [value, value])
-    row = None
     saved_hint = saved_hints(ctx.model)
     # The pool's counters are hinted by the warm starts' greedy plan, which staffs the greedy's
     # decisions, not the baseline's; followed, they keep CP-SAT from staffing the kept plan (a
@@ -141,34 +139,27 @@ def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: fl
     names = ctx.model.proto.variables
     unstaffed = [(v, x) for v, x in zip(*saved_hint) if not names[v].name.startswith("staff[")]
     restore_hints(ctx.model, ([v for v, _ in unstaffed], [x for _, x in unstaffed]))
+    found = None
     try:
-        found = None
-        for objective in ([ctx.tier_objective(tier)] if tier is not None else []) + [cont.count()]:
-            ctx.model.minimize(objective)
-            solver = cp_model.CpSolver()
-            solver.parameters.max_time_in_seconds = max(0.5, seconds / 2)
-            solver.parameters.num_workers = workers
-            solver.parameters.random_seed = seed
-            if found is not None:
-                hint_all_values(ctx.model, found)
-            code = solver.solve(ctx.model)
-            if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                break
-            if row is None and tier is not None and at_most is not None and solver.objective_value > at_most:
-                log.info("baseline kept: tier %s %.0f, behind the warm start's %.0f", tier, solver.objective_value,
-                         at_most)
-                break
-            found = list(solver.response_proto.solution)
-            if row is None and tier is not None:
-                row = len(ctx.model.proto.constraints)  # the first tier's value held while changes go down
-                ctx.model.add(ctx.tier_objective(tier) <= round(solver.objective_value))
+        # the best `tier` value, ties broken by the fewest changes (new needs, choices no longer
+        # possible), as the tiers of solve() do: one solve, the weight outranking any count
+        value = ctx.tier_objective(tier) if tier is not None else 0
+        ctx.model.minimize((len(cont.changed) + 1) * value + cont.count())
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.5, seconds)
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed
+        code = solver.solve(ctx.model)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            reached = solver.value(value) if tier is not None else 0
+            if at_most is not None and reached > at_most:
+                log.info("baseline kept: tier %s %.0f, behind the warm start's %.0f", tier, reached, at_most)
+            else:
+                found = list(solver.response_proto.solution)
     finally:
         for index, domain in saved.items():
             variables[index].domain.clear()
             variables[index].domain.extend(domain)
-        if row is not None:  # lifted: the tiers decide the first tier's value, not this hint
-            bound = ctx.model.proto.constraints[row].linear.domain
-            bound[len(bound) - 1] = cp_model.INT_MAX
         restore_hints(ctx.model, saved_hint)
     return found
 
