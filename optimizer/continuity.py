@@ -26,7 +26,6 @@ from models.instance import Instance
 from models.plan import Change, Plan
 from optimizer.context import BuildContext
 from optimizer.decisions import Decision, decisions
-from optimizer.hints import hint_all as hint_all_values
 from optimizer.hints import override_hints, restore_hints, saved_hints
 
 log = logging.getLogger(__name__)
@@ -63,6 +62,16 @@ class Continuity:
 
     def count(self) -> cp_model.LinearExprT:
         return sum(self.changed)
+
+    def weight(self) -> int:
+        """A factor on a tier's value that outweighs any number of changes, so that a tier can
+        break its ties by the changes (weight × tier + changes) without trading any of itself."""
+        return len(self.changed) + 1
+
+    def kept(self, solver: cp_model.CpSolver) -> set:
+        """The keys of the decisions the solution keeps (change indicator 0)."""
+        return {d.key for d, c in zip(self.decisions, self.changed)
+                if (c if isinstance(c, int) else solver.value(c)) == 0}
 
 
 def add_continuity(ctx: BuildContext, built: list, baseline: Plan, max_changes: int | None) -> Continuity:
@@ -144,7 +153,7 @@ def kept_plan(ctx: BuildContext, cont: Continuity, tier: str | None, seconds: fl
         # the best `tier` value, ties broken by the fewest changes (new needs, choices no longer
         # possible), as the tiers of solve() do: one solve, the weight outranking any count
         value = ctx.tier_objective(tier) if tier is not None else 0
-        ctx.model.minimize((len(cont.changed) + 1) * value + cont.count())
+        ctx.model.minimize(cont.weight() * value + cont.count())
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.5, seconds)
         solver.parameters.num_workers = workers

@@ -245,7 +245,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     # kept while its search stays near the baseline (without this a demo re-plan's critical tier
     # wandered 500 decisions away for a 0.03 % gain that it would have matched near the baseline,
     # and the stability tier could not walk them back in its slice).
-    weight = len(continuity.changed) + 1 if continuity is not None else 1
+    weight = continuity.weight() if continuity is not None else 1
     for k, tier in enumerate(active):
         objective = ctx.tier_objective(tier)
         guided = weight > 1 and tier != "stability"
@@ -345,9 +345,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                 shortages=shortages, meta=meta, **sections)
     plan.kpis = plan_kpis(instance, plan)
     if continuity is not None:
-        kept = {d.key for d, c in zip(continuity.decisions, continuity.changed)
-                if (c if isinstance(c, int) else solver.value(c)) == 0}
-        plan.changes = plan_changes(instance, baseline, plan, continuity.decisions, kept)
+        plan.changes = plan_changes(instance, baseline, plan, continuity.decisions, continuity.kept(solver))
     return SolveResult(status, plan, terms, last.bound, last.gap, wall, config.seed, config.workers, config, tiers)
 
 

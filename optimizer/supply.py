@@ -339,8 +339,10 @@ def greedy_hint(ctx: BuildContext, v: SupplyVars) -> None:
     got: dict[tuple, int] = defaultdict(int)
     arrived: dict[tuple[str, str, int], int] = defaultdict(int)
 
+    unit = {c: math.ceil(coms[c].unit_weight_kg * 100 - 1e-9) for c in coms}  # 10 g per unit, rounded up
+
     def send(t: str, c: str, d: int, qty: int) -> None:
-        w = math.ceil(coms[c].unit_weight_kg * 100 - 1e-9)
+        w = unit[c]
         for s in sorted(by_need.get((t, c, d), []), key=lambda s: (v.round_trip[s, t], s)):
             if qty <= 0:
                 return
@@ -381,17 +383,17 @@ def greedy_hint(ctx: BuildContext, v: SupplyVars) -> None:
         send(t, c, d, max(0, qty))
     per_worker = sp.last_mile_kg_per_worker * 100
     for (t, d), n in v.workers.items():
-        unit = {c: math.ceil(coms[c].unit_weight_kg * 100 - 1e-9) for c in coms}
         into = sorted((k for k in got if k[1] == t and k[3] == d and got[k]),
                       key=lambda k: (coms[k[2]].tier == "medical_critical", unit[k[2]], k))
-        need = math.ceil(sum(unit[k[2]] * got[k] for k in into) / per_worker)
+        kg = sum(unit[k[2]] * got[k] for k in into)
+        need = math.ceil(kg / per_worker)
         if ledger.take(v.blocks[t, d], need) is None:
             # sealed townships of one day can share the same delivery people, which `carry`
             # counted once for each: deliver what the workers still free can carry, food
             # before medicine is cut (a hint with more goods than carriers is no plan)
             need = ledger.available(v.blocks[t, d])
             ledger.take(v.blocks[t, d], need)
-            excess = sum(unit[k[2]] * got[k] for k in into) - need * per_worker
+            excess = kg - need * per_worker
             for k in into:
                 if excess <= 0:
                     break
