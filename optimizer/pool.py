@@ -216,6 +216,10 @@ class StaffPool:
                     [f"staff {', '.join(p.id for p in self._merged[m][:5])}"
                      f"{' …' if len(self._merged[m]) > 5 else ''} ({len(self._merged[m])} alike)"]))
 
+    def counters(self):
+        """((counted group, block), variable) of every staff counter (after finalize)."""
+        return self._use.items()
+
     def merged_group_of(self, person_id: str) -> int | None:
         """Index of the counted group a person belongs to (after finalize), or None."""
         if not hasattr(self, "_merged_of"):

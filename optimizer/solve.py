@@ -26,12 +26,19 @@ from models.io import instance_hash
 from models.plan import Plan, SolveMeta
 from optimizer.context import TIERS, BuildContext
 from optimizer.continuity import (
-    add_continuity, closest_plan, hint_decisions, hint_indicators, kept_plan, plan_changes, smallest_budget,
+    add_continuity,
+    closest_plan,
+    hint_decisions,
+    hint_indicators,
+    kept_plan,
+    plan_changes,
+    smallest_budget,
 )
 from optimizer.hints import hint_all, restore_hints, saved_hints
 from optimizer.kpis import plan_kpis
 from optimizer.modules import MODULES
 from optimizer.pins import add_pins, conflict_lines
+from optimizer.polish import module_variables, polish
 
 log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
@@ -40,6 +47,7 @@ SHORT_SLICE_S = 5.0  # a first-tier slice shorter than this skips probing too: t
 # slice spent probing ends with no solution at all
 MIN_SLICE_S = 2.0  # the demo county's presolve without probing takes ~0.8 s on one worker
 DETERMINISTIC_SHARE = 0.5
+POLISH_SHARE = 0.5  # of a lower tier's slice, at most, for the modules' HiGHS polish (optimizer/polish.py)
 ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage
 KEPT_SHARE = 0.2  # of the time left, for the baseline kept whole (the first tier's hint): one solve of the kept
 # model, ties broken by the changes; a demo re-plan reached its critical value from it in each of 5 runs at 0.15-0.3
@@ -58,6 +66,7 @@ class TierResult:
     value: float | None
     bound: float | None
     seconds: float
+    polished: float | None = None  # the tier's value after the modules' polish, before CP-SAT's search
 
     @property
     def gap(self) -> float | None:
@@ -170,8 +179,13 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     t0 = time.perf_counter() if started is None else started
     ctx = BuildContext.new(instance, config.seed, warm_seconds=max(1.0, 0.05 * config.time_limit_s))
     ctx.published = published_choices(baseline, pins)
-    built = [(section, module, module.build(ctx)) for section, module in MODULES]
+    built, ranges = [], {}
+    for section, module in MODULES:
+        first = len(ctx.model.proto.variables)
+        built.append((section, module, module.build(ctx)))
+        ranges[section] = range(first, len(ctx.model.proto.variables))
     ctx.pool.finalize()
+    polished_modules = [name for name, module, mvars in built if mvars is not None and getattr(module, "POLISH", False)]
     # Warm starts, after the pool knows its groups. They share one greedy staff ledger, so
     # the module whose people are scarcest (WARM_ORDER, low first) takes its staff first:
     # a tracer taken by a sampling desk would leave a case without the team its hint names.
@@ -256,6 +270,17 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         first = max(0.4, 1 / len(active))
         fraction = first if k == 0 else (1 - first) / (len(active) - 1)
         ts = time.perf_counter()
+        polished = None
+        if k > 0 and polished_modules:
+            remaining = deadline - (time.perf_counter() - t0)
+            found = polish(ctx.model, list(solver.response_proto.solution),
+                           module_variables(ctx.pool, ranges, polished_modules), target,
+                           POLISH_SHARE * share * remaining)
+            if found is not None:
+                values, polished, proven = found
+                hint_all(ctx.model, values)
+                repeatable = repeatable and proven  # HiGHS stopped by the clock may differ next run
+            ctx.model.minimize(target)
         s, code = None, cp_model.UNKNOWN
         for attempt in range(2):  # a slow machine may spend a slice in presolve: retry once
             remaining = deadline - (time.perf_counter() - t0)
@@ -307,7 +332,9 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         value, bound = s.objective_value, s.best_objective_bound
         if guided:  # the tier's own value, and its bound: weight × tier ≥ bound − changes > bound − weight
             value, bound = s.value(objective), math.floor(bound / weight)
-        tiers.append(TierResult(tier, name, value, bound, time.perf_counter() - ts))
+        if guided and polished is not None:
+            polished = polished // weight
+        tiers.append(TierResult(tier, name, value, bound, time.perf_counter() - ts, polished))
         if name == "FEASIBLE":
             status = "FEASIBLE"
         # lock this tier for the ones below: its own value, never the changes that broke its ties
@@ -337,7 +364,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     meta = SolveMeta(
         status=status, objective=last.value, best_bound=last.bound, gap=last.gap, objective_terms=terms,
         tiers=[{"name": t.name, "status": t.status, "value": t.value, "bound": t.bound, "gap": t.gap,
-                 "seconds": round(t.seconds, 3)} for t in tiers],
+                 "seconds": round(t.seconds, 3), "polished": t.polished} for t in tiers],
         seed=config.seed, workers=config.workers, deterministic=repeatable,
         time_limit_s=config.time_limit_s, wall_seconds=round(wall, 3), versions=_versions(),
         instance_hash=instance_hash(instance))

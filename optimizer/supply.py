@@ -38,6 +38,7 @@ from optimizer.pool import Block
 from optimizer.supply_roads import DayNetwork
 
 WARM_ORDER = 10  # before sampling: its last-mile staff share skills with registrars
+POLISH = True  # shipments are a flow problem: a lower tier starts from them re-solved by HiGHS (optimizer/polish.py)
 
 
 @dataclass

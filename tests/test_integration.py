@@ -22,6 +22,9 @@ def test_demo_county_plan_verifies():
     plan = result.plan
     assert plan.sampling.sites and plan.roster
     assert plan.meta.tiers and plan.meta.tiers[0]["status"] in ("OPTIMAL", "FEASIBLE")
+    # the routine tier started from the shipments re-solved by HiGHS (optimizer/polish.py)
+    assert plan.meta.tiers[1]["polished"] is not None
+    assert plan.meta.tiers[1]["value"] <= plan.meta.tiers[1]["polished"]
     # every shortage names where, how much and why
     assert all(x.quantity > 0 and x.binding_resource for x in plan.shortages)
     # the sealed township's residents are sampled only at sites inside it

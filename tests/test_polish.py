@@ -1,0 +1,92 @@
+"""The HiGHS polish of a tier's start (optimizer/polish.py): it re-solves only the freed
+variables, keeps every row, and reaches the restriction's optimum."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from models import Instance
+from optimizer import supply
+from optimizer.context import BuildContext
+from optimizer.cpsat_mip import proto_of
+from optimizer.polish import _holds, module_variables, polish
+from tests.test_supply import county
+
+
+def feasible(model: cp_model.CpModel, values: list[int]) -> bool:
+    """CP-SAT's own verdict on a full assignment (every variable fixed to it)."""
+    model.clear_hints()
+    for i, x in enumerate(values):
+        model.add_hint(model.get_int_var_from_proto_index(i), x)
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    return solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def test_frees_only_its_variables_and_keeps_the_rows():
+    m = cp_model.CpModel()
+    x1, x2, y = m.new_int_var(0, 10, "x1"), m.new_int_var(0, 10, "x2"), m.new_int_var(0, 10, "y")
+    m.add(x1 + x2 >= 5)
+    m.add(x1 + y <= 4)  # y, fixed at 2, leaves the cheap x1 two units
+    m.add(y >= 1)
+    incumbent = [0, 5, 2]
+    found = polish(m, incumbent, {x1.index, x2.index}, 3 * x1 + 5 * x2 + y, 5.0)
+    assert found is not None
+    values, value, complete = found
+    assert values == [2, 3, 2] and value == 2 * 3 + 3 * 5 + 2 and complete
+    assert feasible(m, values)
+
+
+def test_nothing_better_or_a_constraint_it_cannot_read_gives_none():
+    m = cp_model.CpModel()
+    x, y = m.new_int_var(0, 10, "x"), m.new_int_var(0, 10, "y")
+    m.add(x + y >= 3)
+    assert polish(m, [3, 0], {x.index}, x + y, 5.0) is None  # already optimal for y fixed
+    m.add_max_equality(y, [x, 2])
+    assert polish(m, [3, 3], {x.index}, x, 5.0) is None  # lin_max reads x: HiGHS cannot take it
+
+
+def test_exact_row_check():
+    m = cp_model.CpModel()
+    a, b, e = m.new_int_var(0, 9, "a"), m.new_int_var(0, 9, "b"), m.new_bool_var("e")
+    m.add_linear_expression_in_domain(1000 * a + b, cp_model.Domain.from_intervals([[0, 10], [2000, 2005]]))
+    m.add(a + b <= 3).only_enforce_if(e)
+    m.add_bool_or([e])
+    rows = list(proto_of(m).constraints)
+    assert _holds(rows[0], [2, 5, 0]) and not _holds(rows[0], [1, 5, 0])  # a hole in the domain
+    assert _holds(rows[1], [2, 5, 0]) and not _holds(rows[1], [2, 5, 1])  # only when enforced
+    assert _holds(rows[2], [0, 0, 1]) and not _holds(rows[2], [0, 0, 0])
+
+
+def test_supply_module_reaches_the_restriction_optimum():
+    """The supply module of the tiny county, its critical tier locked: the polish from a plan
+    that ships nothing reaches the routine optimum CP-SAT proves, and the plan keeps every rule."""
+    inst = Instance.model_validate(county())
+    ctx = BuildContext.new(inst)
+    first = len(ctx.model.proto.variables)
+    v = supply.build(ctx)
+    ranges = {"supply": range(first, len(ctx.model.proto.variables))}
+    ctx.pool.finalize()
+    critical, routine = ctx.tier_objective("critical"), ctx.tier_objective("routine")
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    ctx.model.minimize(critical)
+    assert solver.solve(ctx.model) == cp_model.OPTIMAL
+    ctx.model.add(critical <= round(solver.objective_value))
+    ctx.model.minimize(routine)
+    assert solver.solve(ctx.model) == cp_model.OPTIMAL
+    best = solver.objective_value
+    # a worse plan of the same critical value, as a start
+    worse = ctx.model.clone()
+    worse.add(routine >= round(best) + 1)
+    worse.minimize(-routine)
+    assert solver.solve(worse) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    start = list(solver.response_proto.solution)
+    free = module_variables(ctx.pool, ranges, ["supply"])
+    assert {x.index for x in v.ship.values()} <= free
+    found = polish(ctx.model, start, free, routine, 10.0)
+    assert found is not None
+    values, value, _ = found
+    assert value == best
+    assert feasible(ctx.model, values)
