@@ -45,6 +45,10 @@ class BuildContext:
     # choices a published plan or pinned rows name (models.choices keys): a module that prunes
     # its model keeps them expressible, so a re-plan can keep what the planner published
     published: dict = field(default_factory=dict)
+    # valid lower bounds of a tier's terms that a module proved on its own (its LP relaxation,
+    # where other modules can only take pool people away), summed per tier: a tier's reported
+    # bound is the larger of this and CP-SAT's, which on a city may not reach its own LP in time
+    floors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @classmethod
     def new(cls, instance: Instance, seed: int = 0, warm_seconds: float = 5.0,

@@ -58,7 +58,8 @@ w × critical + placing over every plan (the LP relaxes the module, and the shar
 takes pool people away), so placing ≥ b_w − w × C once the critical tier is locked at C: the
 best w is the LP's price of one more person-day at C, which the series brackets (a person-day
 costs a room at 150–260 a day plus its share of transfers and activations)."""
-WALL_SHARE = 4  # wall-clock cap of a stage, in multiples of ctx.warm_seconds
+WALL_SHARE = 1  # wall-clock cap of a stage, in multiples of ctx.warm_seconds (4 gave the demo a 4.6-s
+# neighbourhood for the same plan as 1.7 s, time the tiers below then lacked)
 FRACTIONAL = 1e-6
 
 
@@ -270,6 +271,7 @@ def warm_start(ctx: "BuildContext", v: "IsolationVars") -> None:
         # relaxation allows (other modules only take pool people away); with the critical total
         # one variable, CP-SAT's tier bound starts here instead of waiting for its own LP
         ctx.model.add(v.critical >= alone.critical_bound)
+        ctx.floors["critical"] += alone.critical_bound  # the critical terms sum to v.critical
     if v.placing is not None:
         # valid inequalities of the same kind, one per slope (see SLOPES): with the critical tier
         # locked, each bounds rooms + transfers + activations below by propagation

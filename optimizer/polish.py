@@ -78,6 +78,8 @@ def polish(model: cp_model.CpModel, incumbent: Sequence[int], free: set[int], ob
     plan), or None when nothing better was found, the restriction
     has a constraint HiGHS cannot read, or its plan does not keep every row exactly."""
     t0 = time.perf_counter()
+    if seconds <= 0.2:
+        return None
     proto = proto_of(model)
     terms, offset = objective_of(model, objective)
     red = cp_model_pb2.CpModelProto()

@@ -146,16 +146,23 @@ def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -
     proto = ctx.model.proto
     if tier is None or len(set(proto.solution_hint.vars)) < len(proto.variables):
         return None
-    ctx.model.minimize(ctx.tier_objective(tier))
+    solver = _hinted_plan(ctx, config, ctx.tier_objective(tier))
+    if solver is None:
+        log.info("warm start is not a whole plan")
+        return None
+    log.info("warm start is a whole plan: tier %s %.0f", tier, solver.objective_value)
+    return solver
+
+
+def _hinted_plan(ctx: BuildContext, config: SolveConfig, objective) -> cp_model.CpSolver | None:
+    """A solver holding the model's hint as its solution (every variable fixed to its hint), if
+    the hint is whole and keeps every rule."""
+    ctx.model.minimize(objective)
     solver = _solver(config, min(10.0, max(1.0, 0.1 * config.time_limit_s)), 1.0)
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 1
     code = solver.solve(ctx.model)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        log.info("warm start is not a whole plan (%s)", STATUS.get(code, "UNKNOWN"))
-        return None
-    log.info("warm start is a whole plan: tier %s %.0f", tier, solver.objective_value)
-    return solver
+    return solver if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
 def solve(instance: Instance, config: SolveConfig | None = None, started: float | None = None,
@@ -273,9 +280,10 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         polished = None
         if k > 0 and polished_modules:
             remaining = deadline - (time.perf_counter() - t0)
+            # never so long that CP-SAT's own slice of the tier is too short to hand a plan back
             found = polish(ctx.model, list(solver.response_proto.solution),
                            module_variables(ctx.pool, ranges, polished_modules), target,
-                           POLISH_SHARE * share * remaining)
+                           min(POLISH_SHARE * share * remaining, remaining - MIN_SLICE_S))
             if found is not None:
                 values, polished, proven = found
                 hint_all(ctx.model, values)
@@ -312,13 +320,26 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                 break
             log.warning("tier %s: no solution in %.1f s, retrying with more time", tier, time.perf_counter() - ts)
         name = STATUS.get(code, "UNKNOWN")
+        if code == cp_model.UNKNOWN and polished is not None:
+            # CP-SAT found nothing in its slice (a city's presolve), but the polish improved the
+            # tier: its plan is kept, as the tier's result, without a bound
+            held = _hinted_plan(ctx, config, target)
+            if held is not None:
+                log.warning("tier %s: no CP-SAT solution in time; keeping the polished plan", tier)
+                value = held.value(objective)
+                tiers.append(TierResult(tier, "POLISHED", value, None, time.perf_counter() - ts, value))
+                status, solver = "FEASIBLE", held
+                ctx.model.add(objective <= round(value))
+                hint_all(ctx.model, held.response_proto.solution)
+                continue
         if code == cp_model.UNKNOWN and solver is None and fallback is not None:
             # The first tier found nothing in time (a city's presolve can take that long):
             # the modules' joint warm start is a whole plan that keeps every hard rule, so
             # it is returned, unimproved, rather than no plan at all.
             log.warning("tier %s: no solution in time; returning the warm-start plan", tier)
             s, name = fallback, "WARM_START"
-            tiers.append(TierResult(tier, name, s.objective_value, None, time.perf_counter() - ts))
+            tiers.append(TierResult(tier, name, s.objective_value, ctx.floors.get(tier) or None,
+                                    time.perf_counter() - ts))
             status, solver = "FEASIBLE", s
             repeatable = False
             break
@@ -332,6 +353,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         value, bound = s.objective_value, s.best_objective_bound
         if guided:  # the tier's own value, and its bound: weight × tier ≥ bound − changes > bound − weight
             value, bound = s.value(objective), math.floor(bound / weight)
+        bound = max(bound, ctx.floors.get(tier, 0))  # the modules' own proven bounds, if tighter
         if guided and polished is not None:
             polished = polished // weight
         tiers.append(TierResult(tier, name, value, bound, time.perf_counter() - ts, polished))

@@ -90,3 +90,26 @@ def test_supply_module_reaches_the_restriction_optimum():
     values, value, _ = found
     assert value == best
     assert feasible(ctx.model, values)
+
+
+def test_a_module_bound_lifts_the_critical_tier_bound():
+    """With trucks too few, food floors go short: the supply module's LP bound of its critical
+    terms (ctx.floors) is at most what any plan reaches, and the solve reports a tier bound no
+    lower than it."""
+    from models import SolveConfig
+    from optimizer import solve
+    from optimizer.supply_warm import _bound_critical
+
+    data = county(max_trips_per_shift=1, fleet_utilisation=1.0)
+    data["vehicles"] = [dict(data["vehicles"][0], capacity_kg=1000)]
+    inst = Instance.model_validate(data)
+    ctx, sub = BuildContext.new(inst), BuildContext.new(inst)
+    supply.build(sub)
+    sub.pool.finalize()
+    _bound_critical(ctx, sub)
+    floor = ctx.floors["critical"]
+    result = solve(inst, SolveConfig(time_limit_s=10, workers=1))
+    critical = result.tiers[0]
+    assert 0 < floor <= critical.value
+    assert critical.bound >= floor
+    assert result.plan.meta.tiers[0]["bound"] >= floor
