@@ -327,7 +327,13 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             if held is not None:
                 log.warning("tier %s: no CP-SAT solution in time; keeping the polished plan", tier)
                 value = held.value(objective)
-                tiers.append(TierResult(tier, "POLISHED", value, None, time.perf_counter() - ts, value))
+                # CP-SAT's bound stands without a solution (whatever its search proved so far)
+                bound = s.best_objective_bound if s is not None and math.isfinite(s.best_objective_bound) else None
+                if bound is not None and guided:
+                    bound = math.floor(bound / weight)
+                bound = max(bound if bound is not None else -math.inf, ctx.floors.get(tier, -math.inf))
+                bound = bound if math.isfinite(bound) and bound <= value else None
+                tiers.append(TierResult(tier, "POLISHED", value, bound, time.perf_counter() - ts, value))
                 status, solver = "FEASIBLE", held
                 ctx.model.add(objective <= round(value))
                 hint_all(ctx.model, held.response_proto.solution)
