@@ -26,13 +26,7 @@ from models.io import instance_hash
 from models.plan import Plan, SolveMeta
 from optimizer.context import TIERS, BuildContext
 from optimizer.continuity import (
-    add_continuity,
-    closest_plan,
-    hint_decisions,
-    hint_indicators,
-    kept_plan,
-    plan_changes,
-    smallest_budget,
+    add_continuity, closest_plan, hint_decisions, hint_indicators, kept_plan, plan_changes, smallest_budget,
 )
 from optimizer.hints import hint_all, restore_hints, saved_hints
 from optimizer.kpis import plan_kpis
@@ -152,6 +146,17 @@ def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -
         return None
     log.info("warm start is a whole plan: tier %s %.0f", tier, solver.objective_value)
     return solver
+
+
+def _bound_so_far(s: cp_model.CpSolver | None, weight: int, floor: int | None, value: float) -> float | None:
+    """A tier's bound when CP-SAT ended without a solution: what its search proved (per unit of
+    the tier when the tier was weighted), or the modules' floor if larger; None if neither."""
+    bound = -math.inf
+    if s is not None and math.isfinite(s.best_objective_bound):
+        bound = math.floor(s.best_objective_bound / weight)
+    if floor is not None:
+        bound = max(bound, floor)
+    return bound if math.isfinite(bound) and bound <= value else None
 
 
 def _hinted_plan(ctx: BuildContext, config: SolveConfig, objective) -> cp_model.CpSolver | None:
@@ -285,9 +290,9 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                            module_variables(ctx.pool, ranges, polished_modules), target,
                            min(POLISH_SHARE * share * remaining, remaining - MIN_SLICE_S))
             if found is not None:
-                values, polished, proven = found
+                values, polished, complete = found
                 hint_all(ctx.model, values)
-                repeatable = repeatable and proven  # HiGHS stopped by the clock may differ next run
+                repeatable = repeatable and complete  # HiGHS stopped by the clock may differ next run
             ctx.model.minimize(target)
         s, code = None, cp_model.UNKNOWN
         for attempt in range(2):  # a slow machine may spend a slice in presolve: retry once
@@ -322,17 +327,12 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         name = STATUS.get(code, "UNKNOWN")
         if code == cp_model.UNKNOWN and polished is not None:
             # CP-SAT found nothing in its slice (a city's presolve), but the polish improved the
-            # tier: its plan is kept, as the tier's result, without a bound
+            # tier: its plan is kept as the tier's result, with whatever bound CP-SAT proved
             held = _hinted_plan(ctx, config, target)
             if held is not None:
                 log.warning("tier %s: no CP-SAT solution in time; keeping the polished plan", tier)
                 value = held.value(objective)
-                # CP-SAT's bound stands without a solution (whatever its search proved so far)
-                bound = s.best_objective_bound if s is not None and math.isfinite(s.best_objective_bound) else None
-                if bound is not None and guided:
-                    bound = math.floor(bound / weight)
-                bound = max(bound if bound is not None else -math.inf, ctx.floors.get(tier, -math.inf))
-                bound = bound if math.isfinite(bound) and bound <= value else None
+                bound = _bound_so_far(s, weight if guided else 1, ctx.floors.get(tier), value)
                 tiers.append(TierResult(tier, "POLISHED", value, bound, time.perf_counter() - ts, value))
                 status, solver = "FEASIBLE", held
                 ctx.model.add(objective <= round(value))

@@ -16,6 +16,7 @@ starts (`ctx.warm_seconds`).
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -84,6 +85,7 @@ def _bound_critical(ctx: "BuildContext", sub: "BuildContext") -> None:
 
     if not sub.terms["critical"]:
         return
+    t0 = time.perf_counter()
     try:
         proto = proto_of(sub.model)
         terms, offset = objective_of(sub.model, sub.tier_objective("critical"))
@@ -93,6 +95,8 @@ def _bound_critical(ctx: "BuildContext", sub: "BuildContext") -> None:
         return
     if found is not None:
         ctx.floors["critical"] += integral_bound(found[1] + offset)
+        log.info("supply LP bound of its critical terms %s in %.1f s", f"{found[1] + offset:,.0f}",
+                 time.perf_counter() - t0)
 
 
 def _take_workers(ledger, v: "SupplyVars", workers: dict) -> bool:
@@ -125,6 +129,7 @@ def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[int] | None:
 
     from optimizer.cpsat_mip import objective_of, proto_of, to_highs
 
+    t0 = time.perf_counter()
     try:
         proto = proto_of(sub.model)
         objectives = [(t, *objective_of(sub.model, sub.tier_objective(t))) for t in ("critical", "routine")
