@@ -197,7 +197,6 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         built.append((section, module, module.build(ctx)))
         ranges[section] = range(first, len(ctx.model.proto.variables))
     ctx.pool.finalize()
-    polished_modules = [name for name, module, mvars in built if mvars is not None and getattr(module, "POLISH", False)]
     # Warm starts, after the pool knows its groups. They share one greedy staff ledger, so
     # the module whose people are scarcest (WARM_ORDER, low first) takes its staff first:
     # a tracer taken by a sampling desk would leave a case without the team its hint names.
@@ -283,12 +282,16 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         fraction = first if k == 0 else (1 - first) / (len(active) - 1)
         ts = time.perf_counter()
         polished = None
-        if k > 0 and polished_modules:
+        names = [name for name, module, mvars in built if mvars is not None and tier in getattr(module, "POLISH", ())]
+        # the plan to polish: the tier above's, or for the first tier the warm start's when it is
+        # a whole plan (not over a baseline or pins, whose own hint the first tier starts from)
+        start = solver if k > 0 else (fallback if continuity is None and pinset is None else None)
+        if names and start is not None:
             remaining = deadline - (time.perf_counter() - t0)
             # never so long that CP-SAT's own slice of the tier is too short to hand a plan back
-            found = polish(ctx.model, list(solver.response_proto.solution),
-                           module_variables(ctx.pool, ranges, polished_modules), target,
-                           min(POLISH_SHARE * share * remaining, remaining - MIN_SLICE_S))
+            found = polish(ctx.model, list(start.response_proto.solution), module_variables(ctx.pool, ranges, names),
+                           target, min(POLISH_SHARE * share * remaining, remaining - MIN_SLICE_S),
+                           then=ctx.tier_objective(active[k + 1]) if k + 1 < len(active) else None)
             if found is not None:
                 values, polished, complete = found
                 hint_all(ctx.model, values)

@@ -113,3 +113,20 @@ def test_a_module_bound_lifts_the_critical_tier_bound():
     assert 0 < floor <= critical.value
     assert critical.bound >= floor
     assert result.plan.meta.tiers[0]["bound"] >= floor
+
+
+def test_the_next_tier_breaks_the_ties():
+    """Polished for its own tier alone, a module may drop what only the next tier values (the
+    demo's sampling desks for routine grids); `then` keeps the best of those among the plans
+    that are best for the tier."""
+    m = cp_model.CpModel()
+    high, routine_desks, short = (m.new_int_var(0, 5, n) for n in ("high", "routine_desks", "short"))
+    m.add(high + routine_desks <= 5)  # five crews for high-risk and routine desks
+    m.add(short >= 3 - high)  # three high-risk desks needed
+    unsampled = m.new_int_var(0, 10, "unsampled")
+    m.add(unsampled >= 10 - 5 * routine_desks)
+    incumbent = [1, 0, 2, 10]
+    free = {high.index, routine_desks.index, short.index, unsampled.index}
+    values, value, _ = polish(m, incumbent, free, short, 5.0, then=unsampled)
+    assert value == 0 and values[0] == 3 and values[1] == 2 and values[3] == 0
+    assert feasible(m, values)
