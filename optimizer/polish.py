@@ -144,6 +144,7 @@ def _ties_broken(model: cp_model.CpModel, red, terms: list[tuple[int, float]], t
             dom = list(red.variables[j].domain)
             swing += abs(a) * (dom[-1] - dom[0])
     weight = math.floor(swing) + 1
+    log.debug("polish: ties broken by the next tier at weight %d", weight)
     return [(j, weight * a) for j, a in terms] + later
 
 
@@ -152,6 +153,7 @@ def _rens(h, n: int, incumbent: Sequence[int], deadline: float) -> tuple[list[in
     value (RENS). On the demo the LP takes 0.1 s and is integral but for a few shipments, so
     this MIP is small; HiGHS's own search over the whole restriction took 3 s to the same plan
     (root LP at 0.9 s, then its sub-MIP heuristic). None if the box holds no plan in time."""
+    h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None

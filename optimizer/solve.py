@@ -148,6 +148,11 @@ def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -
     return solver
 
 
+def polished_in(built: list, tier: str) -> list[str]:
+    """The modules re-solved by HiGHS before this tier (their `POLISH` tuples name it)."""
+    return [name for name, module, mvars in built if mvars is not None and tier in getattr(module, "POLISH", ())]
+
+
 def _bound_so_far(s: cp_model.CpSolver | None, weight: int, floor: int | None, value: float) -> float | None:
     """A tier's bound when CP-SAT ended without a solution: what its search proved (per unit of
     the tier when the tier was weighted), or the modules' floor if larger; None if neither."""
@@ -282,7 +287,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         fraction = first if k == 0 else (1 - first) / (len(active) - 1)
         ts = time.perf_counter()
         polished = None
-        names = [name for name, module, mvars in built if mvars is not None and tier in getattr(module, "POLISH", ())]
+        names = polished_in(built, tier)
         # the plan to polish: the tier above's, or for the first tier the warm start's when it is
         # a whole plan (not over a baseline or pins, whose own hint the first tier starts from)
         start = solver if k > 0 else (fallback if continuity is None and pinset is None else None)
@@ -291,7 +296,9 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             # never so long that CP-SAT's own slice of the tier is too short to hand a plan back
             found = polish(ctx.model, list(start.response_proto.solution), module_variables(ctx.pool, ranges, names),
                            target, min(POLISH_SHARE * share * remaining, remaining - MIN_SLICE_S),
-                           then=ctx.tier_objective(active[k + 1]) if k + 1 < len(active) else None)
+                           # ties broken by the next tier unless it polishes the same modules again
+                           then=ctx.tier_objective(active[k + 1]) if k + 1 < len(active)
+                           and not set(names) <= set(polished_in(built, active[k + 1])) else None)
             if found is not None:
                 values, polished, complete = found
                 hint_all(ctx.model, values)
