@@ -68,9 +68,7 @@ def _holds(c: cp_model_pb2.ConstraintProto, values: Sequence[int]) -> bool:
     if kind is None:
         return True
     if kind == "linear":
-        act = sum(int(a) * values[j] for j, a in zip(c.linear.vars, c.linear.coeffs))
-        dom = list(c.linear.domain)
-        return any(dom[k] <= act <= dom[k + 1] for k in range(0, len(dom), 2))
+        return _in_domain(c.linear.domain, sum(int(a) * values[j] for j, a in zip(c.linear.vars, c.linear.coeffs)))
     lits = [_lit_value(values, x) for x in getattr(c, kind).literals]
     if kind == "bool_and":
         return all(lits)
@@ -128,7 +126,7 @@ def polish(model: cp_model.CpModel, incumbent: Sequence[int], free: set[int], ob
     if after >= before - 0.5:
         return None
     bad = [c for c in kept if not _holds(c, values)] + [
-        v for i, v in enumerate(proto.variables) if i in free and not _in_domain(v, values[i])]
+        v for i, v in enumerate(proto.variables) if i in free and not _in_domain(v.domain, values[i])]
     if bad:
         log.info("polish dropped: its rounded plan breaks %d rows", len(bad))
         return None
@@ -219,8 +217,9 @@ def _run(h, deadline: float) -> tuple[list[int], bool] | None:
     return [round(x) for x in h.getSolution().col_value], complete
 
 
-def _in_domain(v: cp_model_pb2.IntegerVariableProto, x: int) -> bool:
-    dom = list(v.domain)
+def _in_domain(domain: Sequence[int], x: int) -> bool:
+    """Whether x lies in a CP-SAT domain (sorted [lo, hi] pairs, flattened)."""
+    dom = list(domain)
     return any(dom[k] <= x <= dom[k + 1] for k in range(0, len(dom), 2))
 
 

@@ -129,7 +129,6 @@ def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[int] | None:
 
     from optimizer.cpsat_mip import objective_of, proto_of, to_highs
 
-    t0 = time.perf_counter()
     try:
         proto = proto_of(sub.model)
         objectives = [(t, *objective_of(sub.model, sub.tier_objective(t))) for t in ("critical", "routine")
