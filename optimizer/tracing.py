@@ -181,12 +181,15 @@ def _add_people(ctx: BuildContext, cases, work, start, cands: dict[str, list[Can
 
 def _break_symmetry(ctx: BuildContext, people: dict[str, PersonVars], work: list[int]) -> list[list[PersonVars]]:
     """Interchangeable people (one pool group, the same candidate cases) are used in id order,
-    the busiest first. Returns those groups, for the warm start."""
+    the busiest first. Returns those groups, for the warm start. A person a published plan or a
+    pin names is left out: the stability tier and the pins tell them apart from their twins, so
+    ordering them could forbid keeping the published team (E2 on a case while E1 is idle)."""
+    named = {str(val) for key, val in ctx.published.items() if key[0] == "case" and val}
     by_group: dict[tuple, list[PersonVars]] = defaultdict(list)
     for g in ctx.pool.groups:
         for p in g.members:
             pv = people.get(p.id)
-            if pv is not None and pv.cases:
+            if pv is not None and pv.cases and p.id not in named:
                 key = (g.key, tuple(pv.roles), tuple(sorted(pv.duty)), tuple(sorted((i, r) for i, r, _ in pv.cases)))
                 by_group[key].append(pv)
     groups = [pvs for pvs in by_group.values() if len(pvs) > 1]

@@ -248,6 +248,20 @@ def test_stability_after_critical_keeps_the_published_choice_over_cost(county):
     assert value["critical"] == cheaper["critical"] and value["cost"] > cheaper["cost"]
 
 
+def test_a_published_twin_is_kept_while_the_other_is_idle(county):
+    """E1 and E2 are interchangeable, and the tracing module orders such twins (busiest first)
+    to cut symmetric search; a published team naming E2 while E1 is idle (C2 closed since)
+    must still be kept as it is, not changed for the ordering's sake."""
+    _, base = run(county)
+    baseline = base.plan.model_copy(deep=True)
+    team = next(a for a in baseline.tracing.assignments if a.case == "C1")
+    team.members = [m if m.role != "epidemiologist" else m.model_copy(update={"staff": "E2"}) for m in team.members]
+    county["cases"] = [c for c in county["cases"] if c["id"] != "C2"]
+    _, kept = run(county, baseline=baseline, max_changes=0)
+    assert kept.plan is not None, kept.diagnosis
+    assert dict(teams(kept.plan)["C1"])["epidemiologist"] == "E2"
+
+
 def test_thinned_tracing_candidates_keep_the_published_person(county, monkeypatch):
     """On a crowded day each case keeps only a few candidates near the greedy schedule; the
     person a published plan names stays one of them, or a re-plan could not keep its team."""
