@@ -117,8 +117,9 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "FEASIBLE": ("可行（未证明最优）", "Feasible (not proven optimal)"),
         "INFEASIBLE": ("无可行方案", "Infeasible"),
         "UNKNOWN": ("限时内未求得方案", "Unknown (no plan in time)"),
-        "POLISHED": ("可行（分模块优化，无下界）", "Feasible (module re-solved, no bound)"),
+        "POLISHED": ("可行（分模块优化）", "Feasible (modules re-solved)"),  # its bound, if any, is in the bound column
         "WARM_START": ("初始方案（未改进）", "Warm start (not improved)"),
+        "KEPT": ("沿用上一级方案（未改进）", "Kept from the tier above (not improved)"),
         "MODEL_INVALID": ("模型错误", "Model invalid"),
     },
     "bool": {"True": ("是", "Yes"), "False": ("否", "No")},

@@ -66,6 +66,9 @@ def _bound(v) -> tuple[float, float]:
     return float(d[0]), float(d[-1])
 
 
+LINEAR = ("linear", "bool_and", "bool_or", "at_most_one", "exactly_one")  # the kinds `to_highs` reads
+
+
 def quiet_highs() -> highspy.Highs:
     """A HiGHS instance with output off. HiGHS prints its banner on stdout while it is created,
     before any option can be set, so stdout is pointed at the null device for that moment

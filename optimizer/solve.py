@@ -30,9 +30,10 @@ from optimizer.continuity import (
 )
 from optimizer.hints import hint_all, restore_hints, saved_hints
 from optimizer.kpis import plan_kpis
+from optimizer.lp_floor import LinearFloor
 from optimizer.modules import MODULES
 from optimizer.pins import add_pins, conflict_lines
-from optimizer.polish import module_variables, polish
+from optimizer.polish import module_variables, neighbourhood, polish, spread, value_at
 
 log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
@@ -40,8 +41,21 @@ SHORT_SLICE_S = 5.0  # a first-tier slice shorter than this skips probing too: t
 # presolve takes 2.4 s with probing and 0.8 s without (one worker), and a what-if run's ~4-s
 # slice spent probing ends with no solution at all
 MIN_SLICE_S = 2.0  # the demo county's presolve without probing takes ~0.8 s on one worker
+MIN_NEIGHBOURHOOD_S = 0.5  # a shorter neighbourhood solve is skipped: its presolve alone takes ~0.3 s on the demo
 DETERMINISTIC_SHARE = 0.5
 POLISH_SHARE = 0.5  # of a lower tier's slice, at most, for the modules' HiGHS polish (optimizer/polish.py)
+NEIGHBOURHOODS = {
+    # Module groups re-solved by CP-SAT, the rest of the plan fixed, after the HiGHS polish and
+    # before the tier's search over the whole model (optimizer.polish.neighbourhood). Critical:
+    # everything but sampling (which HiGHS has just polished), so that staff move between the
+    # modules that share guards, police and drivers. Lower tiers: sampling alone (HiGHS cannot
+    # solve its routine tier in time), then the small modules together.
+    "critical": (("tracing", "roads", "isolation", "supply"),),
+    "routine": (("sampling",), ("tracing", "roads", "isolation")),
+    "cost": (("sampling",), ("tracing", "roads", "isolation")),
+}
+LP_FLOOR_SHARE = 0.4  # of a tier's slice, at most, for its LP floor by HiGHS (optimizer/lp_floor.py)
+NEIGHBOURHOOD_SHARE = 0.6  # of the tier's slice left after the polish, for its neighbourhoods together
 ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage
 KEPT_SHARE = 0.2  # of the time left, for the baseline kept whole (the first tier's hint): one solve of the kept
 # model, ties broken by the changes; a demo re-plan reached its critical value from it in each of 5 runs at 0.15-0.3
@@ -151,6 +165,14 @@ def _warm_start_plan(ctx: BuildContext, config: SolveConfig, tier: str | None) -
 def polished_in(built: list, tier: str) -> list[str]:
     """The modules re-solved by HiGHS before this tier (their `POLISH` tuples name it)."""
     return [name for name, module, mvars in built if mvars is not None and tier in getattr(module, "POLISH", ())]
+
+
+def ties_broken_by(model: cp_model.CpModel, objective, then) -> tuple[int, cp_model.LinearExprT]:
+    """(factor, factor × objective + then − its lowest value), the factor one above the widest
+    swing of `then` over the variables' domains: minimising it minimises `objective` first and
+    `then` among its optima, and a bound B on it gives objective ≥ floor(B / factor)."""
+    low, swing = spread(model, then)
+    return swing + 1, (swing + 1) * objective + then - low
 
 
 def _bound_so_far(s: cp_model.CpSolver | None, weight: int, floor: int | None, value: float) -> float | None:
@@ -275,17 +297,35 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     # kept while its search stays near the baseline (without this a demo re-plan's critical tier
     # wandered 500 decisions away for a 0.03 % gain that it would have matched near the baseline,
     # and the stability tier could not walk them back in its slice).
+    # Without a baseline, every tier but the last breaks its ties by the next tier in the same
+    # way: weight × tier + next tier, the weight above the next tier's whole swing. Without it a
+    # tier's search returns whatever the next tier's terms happen to be at each better plan: on
+    # the demo county the critical tier's slice, 32 high-risk residents better, left 134,000
+    # routine residents unsampled where its start had 53,000.
     weight = continuity.weight() if continuity is not None else 1
+    lp = LinearFloor.for_model(ctx.model) if active else None
     for k, tier in enumerate(active):
         objective = ctx.tier_objective(tier)
         guided = weight > 1 and tier != "stability"
-        target = weight * objective + continuity.count() if guided else objective
+        factor, target = 1, objective
+        if guided:
+            factor, target = weight, weight * objective + continuity.count()
+        elif continuity is None and k + 1 < len(active):
+            factor, target = ties_broken_by(ctx.model, objective, ctx.tier_objective(active[k + 1]))
         ctx.model.minimize(target)
         # The first tier gets the largest slice: without its plan there is no plan at all.
         share = max(0.4, 1 / (len(active) - k)) if k == 0 else 1 / (len(active) - k)
         first = max(0.4, 1 / len(active))
         fraction = first if k == 0 else (1 - first) / (len(active) - 1)
         ts = time.perf_counter()
+        # the tier's whole slice, fixed now: its polish and neighbourhoods come out of it, never
+        # out of the tiers' below (on the demo they took 9 of the 15 s and left the cost tier none)
+        tier_end = ts + share * (deadline - (ts - t0))
+        if lp is not None:
+            floor = lp.bound(ctx.model, objective, LP_FLOOR_SHARE * (tier_end - ts))
+            if floor is not None and floor > ctx.floors.get(tier, floor - 1):
+                ctx.floors[tier] = floor
+            ctx.model.minimize(target)
         polished = None
         names = polished_in(built, tier)
         # the plan to polish: the tier above's, or for the first tier the warm start's when it is
@@ -294,15 +334,40 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         if names and start is not None:
             remaining = deadline - (time.perf_counter() - t0)
             # never so long that CP-SAT's own slice of the tier is too short to hand a plan back
+            # ties broken by the next tier (weighted over the freed variables' swing alone, which
+            # HiGHS's tolerances need) unless it polishes the same modules again
+            then = (ctx.tier_objective(active[k + 1]) if not guided and k + 1 < len(active)
+                    and not set(names) <= set(polished_in(built, active[k + 1])) else None)
             found = polish(ctx.model, list(start.response_proto.solution), module_variables(ctx.pool, ranges, names),
-                           target, min(POLISH_SHARE * share * remaining, remaining - MIN_SLICE_S),
-                           # ties broken by the next tier unless it polishes the same modules again
-                           then=ctx.tier_objective(active[k + 1]) if k + 1 < len(active)
-                           and not set(names) <= set(polished_in(built, active[k + 1])) else None)
+                           target if guided else objective,
+                           min(POLISH_SHARE * (tier_end - time.perf_counter()), remaining - MIN_SLICE_S), then=then)
             if found is not None:
-                values, polished, complete = found
+                values, complete = found[0], found[2]
+                polished = value_at(ctx.model, objective, values)
                 hint_all(ctx.model, values)
                 repeatable = repeatable and complete  # HiGHS stopped by the clock may differ next run
+            ctx.model.minimize(target)
+        groups = [g for g in NEIGHBOURHOODS.get(tier, ()) if any(ranges.get(n) for n in g)]
+        if groups and start is not None and len(ctx.model.proto.variables) <= LARGE_MODEL:
+            values = values if polished is not None else list(start.response_proto.solution)
+            for j, group in enumerate(groups):
+                remaining = deadline - (time.perf_counter() - t0)
+                # and never into the tier's own slice: CP-SAT's presolve of the whole model and its
+                # hinted plan take ~1.9 s on the demo's cost tier
+                seconds = min(NEIGHBOURHOOD_SHARE * (tier_end - time.perf_counter()) / (len(groups) - j),
+                              tier_end - time.perf_counter() - MIN_SLICE_S, remaining - MIN_SLICE_S)
+                if seconds < MIN_NEIGHBOURHOOD_S:
+                    break
+                sub = _solver(config, seconds, config.time_limit_s * DETERMINISTIC_SHARE * fraction
+                              * NEIGHBOURHOOD_SHARE / len(groups))
+                sub.parameters.cp_model_probing_level = 0
+                found = neighbourhood(ctx.model, values, module_variables(ctx.pool, ranges, group),
+                                      target if guided else objective, sub)
+                repeatable = repeatable and _repeatable(sub, sub.response_proto.status)
+                if found is not None:
+                    values, polished = found[0], value_at(ctx.model, objective, found[0])
+            if polished is not None:
+                hint_all(ctx.model, values)
             ctx.model.minimize(target)
         s, code = None, cp_model.UNKNOWN
         for attempt in range(2):  # a slow machine may spend a slice in presolve: retry once
@@ -314,7 +379,8 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             work = config.time_limit_s * DETERMINISTIC_SHARE * (fraction if attempt == 0 else 0.3)
             # never a slice too short for presolve to hand back the hinted plan (a short run's
             # 40 % of 3 s ends with nothing; the tiers below then share what is left)
-            seconds = max(remaining * (share if attempt == 0 else 0.7), min(remaining, MIN_SLICE_S))
+            seconds = max(tier_end - time.perf_counter() if attempt == 0 else 0.7 * remaining,
+                          min(remaining, MIN_SLICE_S))
             s = _solver(config, seconds, work)
             if greedy is not None and k == 0:
                 if attempt == 0:
@@ -329,7 +395,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                 # outlasts its slice (40 s of 48 measured), as does a short run's (the what-if
                 # sweep's): spend the time searching instead
                 s.parameters.cp_model_probing_level = 0
-            code = s.solve(ctx.model, _Progress(tier, weight if guided else 1) if config.log_progress else None)
+            code = s.solve(ctx.model, _Progress(tier, factor) if config.log_progress else None)
             repeatable = repeatable and _repeatable(s, code)
             if code != cp_model.UNKNOWN:
                 break
@@ -342,10 +408,12 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             if held is not None:
                 log.warning("tier %s: no CP-SAT solution in time; keeping the polished plan", tier)
                 value = held.value(objective)
-                bound = _bound_so_far(s, weight if guided else 1, ctx.floors.get(tier), value)
+                bound = _bound_so_far(s, factor, ctx.floors.get(tier), value)
                 tiers.append(TierResult(tier, "POLISHED", value, bound, time.perf_counter() - ts, value))
                 status, solver = "FEASIBLE", held
                 ctx.model.add(objective <= round(value))
+                if lp is not None:
+                    lp.lock(ctx.model, objective, round(value))
                 hint_all(ctx.model, held.response_proto.solution)
                 continue
         if code == cp_model.UNKNOWN and solver is None and fallback is not None:
@@ -360,23 +428,29 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             repeatable = False
             break
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            tiers.append(TierResult(tier, name, None, None, time.perf_counter() - ts))
             if solver is None or name != "UNKNOWN":
+                tiers.append(TierResult(tier, name, None, None, time.perf_counter() - ts))
                 status, solver = name, None
             else:
-                status = "FEASIBLE"  # keep the previous tier's plan; this tier is unimproved
+                # the tier above's plan is kept, unimproved: it is a plan of this tier too (it
+                # keeps every lock), so its value is reported, with whatever bound is known
+                value = solver.value(objective)
+                tiers.append(TierResult(tier, "KEPT", value, _bound_so_far(s, factor, ctx.floors.get(tier), value),
+                                        time.perf_counter() - ts))
+                status = "FEASIBLE"
             break
         value, bound = s.objective_value, s.best_objective_bound
-        if guided:  # the tier's own value, and its bound: weight × tier ≥ bound − changes > bound − weight
-            value, bound = s.value(objective), math.floor(bound / weight)
+        if factor > 1:
+            # the tier's own value, and its bound: factor × tier ≥ bound − ties, 0 ≤ ties < factor
+            value, bound = s.value(objective), math.floor(bound / factor)
         bound = max(bound, ctx.floors.get(tier, 0))  # the modules' own proven bounds, if tighter
-        if guided and polished is not None:
-            polished = polished // weight
         tiers.append(TierResult(tier, name, value, bound, time.perf_counter() - ts, polished))
         if name == "FEASIBLE":
             status = "FEASIBLE"
         # lock this tier for the ones below: its own value, never the changes that broke its ties
         ctx.model.add(objective <= round(value))
+        if lp is not None:
+            lp.lock(ctx.model, objective, round(value))
         hint_all(ctx.model, s.response_proto.solution)
         solver = s
     wall = time.perf_counter() - t0

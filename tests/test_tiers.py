@@ -1,0 +1,99 @@
+"""How a tier is searched and bounded (optimizer/solve.py, optimizer/lp_floor.py,
+optimizer/polish.neighbourhood): the next tier breaks a tier's ties without buying any of it,
+the LP floor never exceeds what a plan reaches, and a neighbourhood re-solves only its modules."""
+
+from __future__ import annotations
+
+import math
+
+from ortools.sat.python import cp_model
+
+from optimizer.lp_floor import LinearFloor
+from optimizer.polish import neighbourhood, spread, value_at
+from optimizer.solve import ties_broken_by
+from tests.test_polish import feasible
+
+
+def _solver(seconds: float = 10.0) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = seconds
+    return solver
+
+
+def crews_model():
+    """Five crews for high-risk desks (three needed: a critical shortage) and routine desks
+    (residents unsampled: routine); a desk costs 7 (cost)."""
+    m = cp_model.CpModel()
+    high, routine_desks = m.new_int_var(0, 5, "high"), m.new_int_var(0, 5, "routine_desks")
+    short, unsampled = m.new_int_var(0, 3, "short"), m.new_int_var(0, 10, "unsampled")
+    m.add(high + routine_desks <= 5)
+    m.add(short >= 3 - high)
+    m.add(unsampled >= 10 - 5 * routine_desks)
+    return m, high, routine_desks, short, unsampled
+
+
+def test_the_next_tier_breaks_ties_without_buying_the_tier():
+    """The weighted target's optimum is the lexicographic one: critical first (no crew taken
+    from a high-risk desk to sample routine residents), then routine among the critical optima;
+    its bound divided by the factor is a bound of the tier."""
+    m, high, routine_desks, short, unsampled = crews_model()
+    low, swing = spread(m, unsampled)
+    assert (low, swing) == (0, 10)
+    factor, target = ties_broken_by(m, short, unsampled)
+    assert factor == 11
+    m.minimize(target)
+    solver = _solver()
+    assert solver.solve(m) == cp_model.OPTIMAL
+    assert solver.value(short) == 0 and solver.value(high) == 3
+    assert solver.value(routine_desks) == 2 and solver.value(unsampled) == 0
+    assert math.floor(solver.best_objective_bound / factor) <= solver.value(short)
+    # with one crew fewer the tier must stay at its own optimum, whatever routine then costs
+    m.add(high + routine_desks <= 3)
+    assert solver.solve(m) == cp_model.OPTIMAL
+    assert solver.value(short) == 0 and solver.value(unsampled) == 10
+
+
+def test_value_at_reads_a_plan():
+    m, high, routine_desks, short, unsampled = crews_model()
+    assert value_at(m, 1000 * short + unsampled + 4, [1, 0, 2, 10]) == 2014
+
+
+def test_lp_floor_is_a_lower_bound_and_takes_the_locks():
+    """The LP of the linear rows (a max the LP cannot read is left out) is at most the tier's
+    optimum; after the tier above is locked, the next tier's floor rises to what the lock forces."""
+    m, high, routine_desks, short, unsampled = crews_model()
+    top = m.new_int_var(0, 5, "top")
+    m.add_max_equality(top, [high, routine_desks])  # not linear: dropped from the LP
+    lp = LinearFloor(m)
+    floor = lp.bound(m, short, 5.0)
+    m.minimize(short)
+    solver = _solver()
+    assert solver.solve(m) == cp_model.OPTIMAL
+    assert floor is not None and floor <= solver.objective_value == 0
+    lp.lock(m, short, 0)
+    routine_floor = lp.bound(m, unsampled, 5.0)
+    m.add(short <= 0)
+    m.minimize(unsampled)
+    assert solver.solve(m) == cp_model.OPTIMAL
+    assert routine_floor is not None and routine_floor <= solver.objective_value == 0
+    # three crews only: the lock on short keeps three on high-risk desks, so the LP floor of
+    # the routine residents is 10 - 5 × 0 = 10, exactly what every plan then leaves
+    m.add(high + routine_desks <= 3)
+    lp = LinearFloor(m)
+    lp.lock(m, short, 0)
+    assert lp.bound(m, unsampled, 5.0) == 10
+
+
+def test_neighbourhood_frees_only_its_variables():
+    """Re-solved by CP-SAT with the rest fixed: the freed variables reach the restriction's
+    optimum, the fixed ones keep their values, the plan keeps every rule; nothing better: None."""
+    m, high, routine_desks, short, unsampled = crews_model()
+    incumbent = [1, 2, 2, 0]
+    free = {high.index, short.index}  # routine desks stay at 2: two crews left for high-risk desks
+    found = neighbourhood(m, incumbent, free, short, _solver())
+    assert found is not None
+    values, value = found
+    assert values == [3, 2, 0, 0] and value == 0
+    assert feasible(m, values)
+    assert neighbourhood(m, values, free, short, _solver()) is None
