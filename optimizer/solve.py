@@ -54,6 +54,7 @@ NEIGHBOURHOODS = {
     "routine": (("sampling",), ("tracing", "roads", "isolation")),
     "cost": (("sampling",), ("tracing", "roads", "isolation")),
 }
+LP_FLOOR_MIN_S = 10.0  # seconds left for the tiers, at least, for the LP floors to be worth their time
 LP_FLOOR_SHARE = 0.4  # of a tier's slice, at most, for its LP floor by HiGHS (optimizer/lp_floor.py)
 NEIGHBOURHOOD_SHARE = 0.6  # of the tier's slice left after the polish, for its neighbourhoods together
 ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage
@@ -303,7 +304,9 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     # the demo county the critical tier's slice, 32 high-risk residents better, left 134,000
     # routine residents unsampled where its start had 53,000.
     weight = continuity.weight() if continuity is not None else 1
-    lp = LinearFloor.for_model(ctx.model) if active else None
+    # (not in a short run: the what-if sweep's 12.7-s runs have ~4 s for all their tiers, and the
+    # LP's 0.4-s translation and 0.2-1.2-s solves left their routine tiers without a slice)
+    lp = LinearFloor.for_model(ctx.model) if active and deadline - (time.perf_counter() - t0) >= LP_FLOOR_MIN_S else None
     for k, tier in enumerate(active):
         objective = ctx.tier_objective(tier)
         guided = weight > 1 and tier != "stability"

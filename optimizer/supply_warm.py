@@ -127,16 +127,12 @@ def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[int] | None:
     import highspy
     import numpy as np
 
-    from optimizer import supply
     from optimizer.cpsat_mip import objective_of, proto_of, to_highs
 
     try:
         proto = proto_of(sub.model)
-        # The routine stage only where the routine tier does not re-solve the module from the
-        # critical tier's plan anyway (supply.POLISH): there it took 1.45 s of the demo's 30-s
-        # limit for a plan the polish reaches again in 0.3 s, and found none in the city's 6 s.
-        stages = ("critical",) if "routine" in supply.POLISH else ("critical", "routine")
-        objectives = [(t, *objective_of(sub.model, sub.tier_objective(t))) for t in stages if sub.terms[t]]
+        objectives = [(t, *objective_of(sub.model, sub.tier_objective(t))) for t in ("critical", "routine")
+                      if sub.terms[t]]
         if not objectives:
             return None
         h = to_highs(proto, objectives[0][1], integral=True)
