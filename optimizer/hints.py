@@ -23,11 +23,15 @@ def hint_all(model: cp_model.CpModel, values: Sequence[float]) -> None:
 def hint_by_name(model: cp_model.CpModel, own: cp_model.CpModel, values: Sequence[int]) -> None:
     """Hint the variables of `model` that a module's own model `own` names alike, from a
     solution of `own`. Unnamed variables and the staff pool's counters (`staff[...]`, numbered
-    per model) are skipped, and so is a variable already hinted."""
+    per model) are skipped, and so is a variable already hinted or one `own` gained after the
+    solve (the isolation warm start offers whole cohorts before a cost stage that may then find
+    nothing in time: the city's isolation benchmark stopped with an IndexError here)."""
     index = {var.name: i for i, var in enumerate(model.proto.variables)}
     hint = model.proto.solution_hint
     hinted = set(hint.vars)
-    for i, var in enumerate(own.proto.variables):
+    variables = own.proto.variables
+    for i in range(min(len(values), len(variables))):
+        var = variables[i]
         if not var.name or var.name.startswith("staff["):
             continue
         j = index.get(var.name)
