@@ -56,6 +56,7 @@ NEIGHBOURHOODS = {
 }
 LP_FLOOR_MIN_S = 10.0  # seconds left for the tiers, at least, for the LP floors to be worth their time
 LP_FLOOR_SHARE = 0.4  # of a tier's slice, at most, for its LP floor by HiGHS (optimizer/lp_floor.py)
+NEIGHBOURHOOD_MAX_VARIABLES = 50_000  # the city's critical group (45,000 of 166,000 variables) took 12 s for 119 units
 NEIGHBOURHOOD_SHARE = 0.6  # of the tier's slice left after the polish, for its neighbourhoods together
 ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage
 KEPT_SHARE = 0.2  # of the time left, for the baseline kept whole (the first tier's hint): one solve of the kept
@@ -351,7 +352,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                 repeatable = repeatable and complete  # HiGHS stopped by the clock may differ next run
             ctx.model.minimize(target)
         groups = [g for g in NEIGHBOURHOODS.get(tier, ()) if any(ranges.get(n) for n in g)]
-        if groups and start is not None and len(ctx.model.proto.variables) <= LARGE_MODEL:
+        if groups and start is not None and len(ctx.model.proto.variables) <= NEIGHBOURHOOD_MAX_VARIABLES:
             values = values if polished is not None else list(start.response_proto.solution)
             for j, group in enumerate(groups):
                 remaining = deadline - (time.perf_counter() - t0)
