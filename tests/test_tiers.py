@@ -97,3 +97,40 @@ def test_neighbourhood_frees_only_its_variables():
     assert values == [3, 2, 0, 0] and value == 0
     assert feasible(m, values)
     assert neighbourhood(m, values, free, short, _solver()) is None
+
+
+def test_a_lower_tier_without_a_solution_reports_the_kept_plan(tiny, monkeypatch):
+    """When CP-SAT finds nothing in a lower tier's slice (and nothing re-solved it before), the
+    tier above's plan is kept: the tier reports that plan's value (it keeps every lock, so it is
+    a plan of this tier too) with status KEPT, and the plan still verifies."""
+    import optimizer.solve as S
+    from models import Instance, SolveConfig
+    from optimizer.validate import verify
+
+    done = []  # the tiers' results so far
+    plain_solver, plain_result = S._solver, S.TierResult
+
+    def starved(config, seconds, work):  # every CP-SAT solve after the first tier's gets no time
+        solver = plain_solver(config, seconds, work)
+        if done:
+            solver.parameters.max_time_in_seconds = 0.0
+        return solver
+
+    def recorded(*args, **kw):
+        done.append(plain_result(*args, **kw))
+        return done[-1]
+
+    monkeypatch.setattr(S, "_solver", starved)
+    monkeypatch.setattr(S, "TierResult", recorded)
+    monkeypatch.setattr(S, "polish", lambda *a, **k: None)
+    inst = Instance.model_validate(tiny)
+    result = S.solve(inst, SolveConfig(time_limit_s=10, workers=1))
+    assert result.plan is not None and verify(inst, result.plan) == []
+    first, second = result.tiers[0], result.tiers[1]
+    assert first.status in ("OPTIMAL", "FEASIBLE") and second.status == "KEPT"
+    ctx = S.BuildContext.new(inst)
+    for _, module in S.MODULES:
+        module.build(ctx)
+    assert second.value == sum(result.objective_terms[k] for k in ctx.terms[second.name]) > 0
+    assert result.plan.meta.tiers[1]["status"] == "KEPT" and result.plan.meta.gap == second.gap
+    assert len(result.tiers) == 2  # the tiers below are not attempted
