@@ -305,9 +305,11 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     # the demo county the critical tier's slice, 32 high-risk residents better, left 134,000
     # routine residents unsampled where its start had 53,000.
     weight = continuity.weight() if continuity is not None else 1
-    # (not in a short run: the what-if sweep's 12.7-s runs have ~4 s for all their tiers, and the
-    # LP's 0.4-s translation and 0.2-1.2-s solves left their routine tiers without a slice)
-    lp = LinearFloor.for_model(ctx.model) if active and deadline - (time.perf_counter() - t0) >= LP_FLOOR_MIN_S else None
+    # Each tier's LP floor (optimizer/lp_floor.py), but not in a short run: the what-if sweep's
+    # 12.7-s runs have ~4 s for all their tiers, and the LP's 0.4-s translation and 0.2-1.2-s
+    # solves left their routine tiers without a slice.
+    short = deadline - (time.perf_counter() - t0) < LP_FLOOR_MIN_S
+    lp = LinearFloor.for_model(ctx.model) if active and not short else None
     for k, tier in enumerate(active):
         objective = ctx.tier_objective(tier)
         guided = weight > 1 and tier != "stability"

@@ -5,13 +5,19 @@ the LP floor never exceeds what a plan reaches, and a neighbourhood re-solves on
 from __future__ import annotations
 
 import math
+import sys
 
 from ortools.sat.python import cp_model
 
+from optimizer import solve
 from optimizer.lp_floor import LinearFloor
 from optimizer.polish import neighbourhood, spread, value_at
-from optimizer.solve import ties_broken_by
 from tests.test_polish import feasible
+
+# the package loads its submodule on first use (PEP 562) and keeps the name `solve` for the
+# function; importing the submodule by name before that would leave the name on the module
+S = sys.modules["optimizer.solve"]
+ties_broken_by = S.ties_broken_by
 
 
 def _solver(seconds: float = 10.0) -> cp_model.CpSolver:
@@ -55,7 +61,7 @@ def test_the_next_tier_breaks_ties_without_buying_the_tier():
 
 
 def test_value_at_reads_a_plan():
-    m, high, routine_desks, short, unsampled = crews_model()
+    m, _, _, short, unsampled = crews_model()
     assert value_at(m, 1000 * short + unsampled + 4, [1, 0, 2, 10]) == 2014
 
 
@@ -88,7 +94,7 @@ def test_lp_floor_is_a_lower_bound_and_takes_the_locks():
 def test_neighbourhood_frees_only_its_variables():
     """Re-solved by CP-SAT with the rest fixed: the freed variables reach the restriction's
     optimum, the fixed ones keep their values, the plan keeps every rule; nothing better: None."""
-    m, high, routine_desks, short, unsampled = crews_model()
+    m, high, _, short, _ = crews_model()
     incumbent = [1, 2, 2, 0]
     free = {high.index, short.index}  # routine desks stay at 2: two crews left for high-risk desks
     found = neighbourhood(m, incumbent, free, short, _solver())
@@ -103,7 +109,6 @@ def test_a_lower_tier_without_a_solution_reports_the_kept_plan(tiny, monkeypatch
     """When CP-SAT finds nothing in a lower tier's slice (and nothing re-solved it before), the
     tier above's plan is kept: the tier reports that plan's value (it keeps every lock, so it is
     a plan of this tier too) with status KEPT, and the plan still verifies."""
-    import optimizer.solve as S
     from models import Instance, SolveConfig
     from optimizer.validate import verify
 
@@ -124,7 +129,7 @@ def test_a_lower_tier_without_a_solution_reports_the_kept_plan(tiny, monkeypatch
     monkeypatch.setattr(S, "TierResult", recorded)
     monkeypatch.setattr(S, "polish", lambda *a, **k: None)
     inst = Instance.model_validate(tiny)
-    result = S.solve(inst, SolveConfig(time_limit_s=10, workers=1))
+    result = solve(inst, SolveConfig(time_limit_s=10, workers=1))
     assert result.plan is not None and verify(inst, result.plan) == []
     first, second = result.tiers[0], result.tiers[1]
     assert first.status in ("OPTIMAL", "FEASIBLE") and second.status == "KEPT"
