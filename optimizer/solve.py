@@ -169,11 +169,19 @@ def polished_in(built: list, tier: str) -> list[str]:
     return [name for name, module, mvars in built if mvars is not None and tier in getattr(module, "POLISH", ())]
 
 
+EXACT = 2**53  # integers a double holds exactly: CP-SAT's LP and its reported values are doubles
+
+
 def ties_broken_by(model: cp_model.CpModel, objective, then) -> tuple[int, cp_model.LinearExprT]:
     """(factor, factor × objective + then − its lowest value), the factor one above the widest
     swing of `then` over the variables' domains: minimising it minimises `objective` first and
-    `then` among its optima, and a bound B on it gives objective ≥ floor(B / factor)."""
+    `then` among its optima, and a bound B on it gives objective ≥ floor(B / factor).
+    (1, objective) where the weighted values could outgrow `EXACT` (the city reaches ~7e15 of
+    9e15): the tier is then searched alone, as before the tie-break."""
     low, swing = spread(model, then)
+    own_low, own_swing = spread(model, objective)
+    if (swing + 1) * (abs(own_low) + own_swing + 1) >= EXACT:
+        return 1, objective
     return swing + 1, (swing + 1) * objective + then - low
 
 

@@ -60,6 +60,15 @@ def test_the_next_tier_breaks_ties_without_buying_the_tier():
     assert solver.value(short) == 0 and solver.value(unsampled) == 10
 
 
+def test_no_tie_break_where_the_weighted_values_outgrow_a_double():
+    m = cp_model.CpModel()
+    tier, then = m.new_int_var(0, 10**9, "tier"), m.new_int_var(0, 10**8, "then")
+    factor, target = ties_broken_by(m, tier, then)
+    assert factor == 1 and str(target) == str(tier)
+    small = m.new_int_var(0, 10**6, "small")
+    assert ties_broken_by(m, small, then)[0] == 10**8 + 1
+
+
 def test_value_at_reads_a_plan():
     m, _, _, short, unsampled = crews_model()
     assert value_at(m, 1000 * short + unsampled + 4, [1, 0, 2, 10]) == 2014
