@@ -149,7 +149,7 @@ def neighbourhood(model: cp_model.CpModel, incumbent: Sequence[int], free: set[i
     residents unsampled to 24,000 in 4 s, 1 % from the restriction's bound. A restriction's
     presolve removes every fixed variable, so its search works on a model a tenth the size."""
     t0 = time.perf_counter()
-    model.minimize(objective)
+    before = value_at(model, objective, incumbent)  # (which also sets the model's objective, for the clone)
     sub = model.clone()
     variables = sub.proto.variables
     for i, x in enumerate(incumbent):
@@ -160,8 +160,6 @@ def neighbourhood(model: cp_model.CpModel, incumbent: Sequence[int], free: set[i
     sub.clear_hints()
     sub.proto.solution_hint.vars.extend(range(len(incumbent)))
     sub.proto.solution_hint.values.extend(int(x) for x in incumbent)
-    terms, offset = objective_of(model, objective)
-    before = sum(a * incumbent[j] for j, a in terms) + offset
     code = solver.solve(sub)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value >= before - 0.5:
         log.debug("neighbourhood of %d variables: nothing better in %.1f s", len(free), time.perf_counter() - t0)

@@ -326,7 +326,6 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             factor, target = weight, weight * objective + continuity.count()
         elif continuity is None and k + 1 < len(active):
             factor, target = ties_broken_by(ctx.model, objective, ctx.tier_objective(active[k + 1]))
-        ctx.model.minimize(target)
         # The first tier gets the largest slice: without its plan there is no plan at all.
         share = max(0.4, 1 / (len(active) - k)) if k == 0 else 1 / (len(active) - k)
         first = max(0.4, 1 / len(active))
@@ -337,9 +336,8 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         tier_end = ts + share * (deadline - (ts - t0))
         if lp is not None:
             floor = lp.bound(ctx.model, objective, LP_FLOOR_SHARE * (tier_end - ts))
-            if floor is not None and floor > ctx.floors.get(tier, floor - 1):
-                ctx.floors[tier] = floor
-            ctx.model.minimize(target)
+            if floor is not None:
+                ctx.floors[tier] = max(floor, ctx.floors.get(tier, floor))
         polished = None
         names = polished_in(built, tier)
         # the plan to polish: the tier above's, or for the first tier the warm start's when it is
@@ -360,7 +358,6 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                 polished = value_at(ctx.model, objective, values)
                 hint_all(ctx.model, values)
                 repeatable = repeatable and complete  # HiGHS stopped by the clock may differ next run
-            ctx.model.minimize(target)
         groups = [g for g in NEIGHBOURHOODS.get(tier, ()) if any(ranges.get(n) for n in g)]
         if groups and start is not None and len(ctx.model.proto.variables) <= NEIGHBOURHOOD_MAX_VARIABLES:
             values = values if polished is not None else list(start.response_proto.solution)
@@ -382,7 +379,8 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                     values, polished = found[0], value_at(ctx.model, objective, found[0])
             if polished is not None:
                 hint_all(ctx.model, values)
-            ctx.model.minimize(target)
+        # (the floor, the polish and the neighbourhoods each set the model's objective to their own)
+        ctx.model.minimize(target)
         s, code = None, cp_model.UNKNOWN
         for attempt in range(2):  # a slow machine may spend a slice in presolve: retry once
             remaining = deadline - (time.perf_counter() - t0)
