@@ -29,6 +29,7 @@ from ortools.sat.python import cp_model
 from models.instance import StaffMember, TracingCase
 from optimizer.context import BuildContext
 from optimizer.tracing_assign import Candidate, assign_role, candidates, thin_around
+from optimizer.tracing_floor import late_hours_floor
 from optimizer.tracing_greedy import GreedyPlan, greedy_schedule, set_aside_for_on_call
 from optimizer.tracing_rota import Supply, add_it_support, add_on_call_rota, block, on_call_bases
 from optimizer.tracing_rules import (
@@ -106,6 +107,7 @@ def build(ctx: BuildContext) -> TracingVars | None:
     starts_in, it, hubs = add_it_support(ctx, cases, sh, start, traced, window)
     on_call, gaps = add_on_call_rota(ctx, sh)
     late_h, late_m = _add_lateness(ctx, cases, work, start)
+    _add_floor(ctx, cases, late_h)
     cost = _add_costs(ctx, people)
     return TracingVars(cases, work, start, traced, untraced, untraced_police, assign, people, sh, on_call, gaps, it,
                        hubs, starts_in, late_h, late_m, cost, symmetric, greedy, (window, cands, it_people, aside))
@@ -220,6 +222,16 @@ def _add_lateness(ctx: BuildContext, cases, work, start) -> tuple[dict, dict]:
     # Tracing is urgent even when on time: no team waits without need.
     ctx.add_term("routine", "tracing.wait_minutes", sum(start[i] - earliest_start_min(c) for i, c in enumerate(cases)))
     return hours, minutes
+
+
+def _add_floor(ctx: BuildContext, cases, late_h: dict) -> None:
+    """Redundant: the hours late are at least what the time-indexed relaxation proves
+    (optimizer/tracing_floor.py). Every plan keeps the row; it gives CP-SAT's LP and the LP floor
+    the schedule's bound they cannot see in the intervals (demo county: 633 where they had 548 and 0)."""
+    floor = late_hours_floor(ctx.instance, cases, ctx.warm_seconds)
+    if floor:
+        ctx.model.add(sum(late_h.values()) >= floor)
+        ctx.floors["critical"] += floor  # the modules' critical terms are disjoint: their floors add up
 
 
 def _add_costs(ctx: BuildContext, people: dict[str, PersonVars]) -> dict[str, cp_model.IntVar]:

@@ -1,0 +1,105 @@
+"""A lower bound on tracing's critical hours late, from a time-indexed relaxation solved by HiGHS.
+
+Why: the shared model's own LP sees tracing as almost free. CP-SAT linearises the intervals
+weakly (its bound on the demo county is 548 hours late; the best plans have ~730), and the LP
+floor (optimizer/lp_floor.py) leaves intervals out, so it puts tracing at 0. The lower tiers pay
+for it: the routine LP locked at the critical plan's value spends the hours tracing "saves" on
+food-floor shipments, and each of them buys ~280 person-days of days-of-cover (2026-11-29, demo
+county: with this floor as a row the routine LP rose from 4.93 M to 5.05 M).
+
+The relaxation: each case starts in one slot of `STEP` minutes (or is left to 24:00, as the
+model counts an untraced case), at the cost of the lateness of the slot's earliest start; at
+every slot, per role, the cases certainly in progress over the whole slot are no more than the
+people of that role who could be on duty by then, in all and in each case township. Every plan
+gives a point of it (a person works one case at a time, in one township a day, not before their
+earliest start), so its LP optimum is a lower bound on `tracing.late_hours`. Staff shifts,
+spans, travel between cases, IT support and the on-call rota are left out, which only weakens it.
+On the demo county its LP gives 633 in 0.15 s (the integer optimum of the relaxation is the same),
+the city 2,640 in 0.7 s, tracing-stress 3,457 in 1.8 s.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import defaultdict
+
+import highspy
+import numpy as np
+
+from models.instance import Instance, TracingCase
+from optimizer.tracing_rules import DAY_END, ROLES, can_fill, duty_limits, earliest_start_min, lateness, workload_min
+
+log = logging.getLogger(__name__)
+STEP = 10  # minutes a slot; 15 gave 630 on the demo, 30 gave 604
+TOLERANCE = 1e-6  # relative: HiGHS's optimum may sit this far above the exact LP value
+
+
+def late_hours_floor(inst: Instance, cases: list[TracingCase], seconds: float) -> int | None:
+    """A lower bound on the sum of hours late over `cases` in every plan, or None when HiGHS
+    does not solve the relaxation to optimality within `seconds`."""
+    if not cases or seconds <= 0:
+        return None
+    t0 = time.perf_counter()
+    slots = DAY_END // STEP
+    towns = sorted({c.township for c in cases})
+    # people on duty by the start of each slot, per role, in all and per township
+    ready = {(r, t): np.zeros(slots, dtype=int) for r in ROLES for t in [None, *towns]}
+    for p in inst.staff:
+        roles = [r for r in ROLES if can_fill(inst, p, r)]
+        limits = {t: d for t in towns if (d := duty_limits(inst, p, t)) is not None} if roles else {}
+        if not limits:
+            continue
+        for r in roles:
+            for t in [None, *limits]:
+                e = min(d.earliest for d in limits.values()) if t is None else limits[t].earliest
+                ready[r, t][max(0, math.ceil((e - STEP + 1) / STEP)):] += 1  # on duty somewhere in the slot
+
+    cost: list[float] = []
+    rows: list[tuple[list[int], float]] = []  # (columns, upper bound)
+    busy: dict[tuple[str, int], list[int]] = defaultdict(list)  # (township, slot) -> columns in progress
+    for c in cases:
+        work, lo = workload_min(inst, c), earliest_start_min(c)
+        one = [len(cost)]
+        cost.append(sum(lateness(inst, c, None)))  # not traced today: counted as started at 24:00
+        for k in range(slots):
+            if k * STEP + STEP <= lo or k * STEP > DAY_END - work:
+                continue  # no start of this slot is allowed
+            j = len(cost)
+            one.append(j)
+            cost.append(sum(lateness(inst, c, max(k * STEP, lo))))
+            # certainly in progress over slot u, wherever in slot k it starts
+            for u in range(k + 1, (k * STEP + work) // STEP):
+                busy[c.township, u].append(j)
+        rows.append((one, 1.0))
+    n_exact = len(rows)
+    for r in ROLES:
+        for u in range(slots):
+            every = [j for t in towns for j in busy.get((t, u), [])]
+            if every and len(every) > ready[r, None][u]:
+                rows.append((every, float(ready[r, None][u])))
+            for t in towns:
+                cols = busy.get((t, u), [])
+                if cols and len(cols) > ready[r, t][u]:
+                    rows.append((cols, float(ready[r, t][u])))
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", h.getRunTime() + seconds)
+    n = len(cost)
+    h.addCols(n, np.array(cost), np.zeros(n), np.ones(n), 0, np.array([], dtype=np.int32),
+              np.array([], dtype=np.int32), np.array([]))
+    starts = np.cumsum([0] + [len(cols) for cols, _ in rows[:-1]])
+    index = np.array([j for cols, _ in rows for j in cols], dtype=np.int32)
+    lower = np.array([1.0] * n_exact + [-highspy.kHighsInf] * (len(rows) - n_exact))
+    h.addRows(len(rows), lower, np.array([most for _, most in rows]), len(index), starts.astype(np.int32), index,
+              np.ones(len(index)))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        log.debug("tracing floor: %s in %.2f s", h.modelStatusToString(h.getModelStatus()), time.perf_counter() - t0)
+        return None
+    value = h.getInfo().objective_function_value
+    floor = math.ceil(value - TOLERANCE * max(1.0, abs(value)))
+    log.debug("tracing floor %d (%d columns, %d rows) in %.2f s", floor, n, len(rows), time.perf_counter() - t0)
+    return floor

@@ -1,0 +1,65 @@
+"""The tracing floor (optimizer/tracing_floor.py): never above a plan's hours late, and above
+the naive bound (each case at its earliest start) where people are too few.
+
+On the tiny county (tests/test_tracing.py has the arithmetic): a 10-contact case is 190 min of
+work, its core information due 4 h after the report.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from models import Instance, SolveConfig
+from optimizer import solve
+from optimizer.tracing_floor import late_hours_floor
+from optimizer.tracing_rules import earliest_start_min, lateness
+from optimizer.validate import verify
+from tests.test_tracing import TEAM, case, county, person
+
+
+def floor_of(inst: Instance) -> int:
+    return late_hours_floor(inst, sorted(inst.cases, key=lambda c: c.id), 10.0)
+
+
+def test_one_team_three_cases_the_floor_sees_the_queue(tiny):
+    # Three cases at 00:00, one team: by hand the best plan starts them at 0, 190 and 380 min,
+    # core information 1 h and 4 h late for the second and third: 5 hours. Each case at its
+    # earliest start would be 0 hours: the floor must see that one team cannot take all three.
+    inst = Instance.model_validate(county(tiny, [case(f"C{k}", 0) for k in range(3)], TEAM))
+    naive = sum(sum(lateness(inst, c, earliest_start_min(c))) for c in inst.cases)
+    floor = floor_of(inst)
+    assert naive == 0
+    assert 1 <= floor <= 5
+    result = solve(inst, SolveConfig(time_limit_s=20, workers=1, seed=1))
+    assert result.objective_terms["tracing.late_hours"] == 5  # the plan is the hand-made one
+    assert result.tiers[0].bound >= floor  # the model keeps the floor as a row
+
+
+def test_more_teams_lower_floor(tiny):
+    cases = [case(f"C{k}", 0) for k in range(3)]
+    one = floor_of(Instance.model_validate(county(tiny, cases, TEAM)))
+    staff = [*TEAM, person("E2", "epidemiologist"), person("Q2", "police"), person("E3", "epidemiologist"),
+             person("Q3", "police")]
+    assert floor_of(Instance.model_validate(county(tiny, cases, staff))) == 0 < one
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_floor_never_above_a_verified_plan(tiny, seed):
+    # Random small days: cases reported yesterday or today, a few people with rest and short
+    # days. The floor is a lower bound of every plan, so of the one the solver returns too.
+    rng = random.Random(seed)
+    cases = [case(f"C{k}", rng.randint(-20, 10), rng.choice([5, 10, 30]), rng.choice(["T1", "T2"]))
+             for k in range(rng.randint(3, 6))]
+    staff = [TEAM[2]]
+    for k in range(rng.randint(1, 3)):
+        for role, tag in (("epidemiologist", "E"), ("police", "Q")):
+            extra = {"last_shift_end_hour": -rng.choice([2, 6]), "days_in_row": 1} if rng.random() < 0.4 else {}
+            staff.append(person(f"{tag}{k}", role, rng.choice(["T1", "T2"]), hours_per_day=rng.choice([6, 10]),
+                                **extra))
+    inst = Instance.model_validate(county(tiny, cases, staff))
+    floor = floor_of(inst)
+    result = solve(inst, SolveConfig(time_limit_s=20, workers=1, seed=1))
+    assert result.plan is not None and verify(inst, result.plan) == []
+    assert floor is not None and 0 <= floor <= result.objective_terms["tracing.late_hours"]
