@@ -31,12 +31,25 @@ from optimizer.context import BuildContext
 from optimizer.tracing_assign import Candidate, assign_role, candidates, thin_around
 from optimizer.tracing_floor import late_hours_floor
 from optimizer.tracing_greedy import GreedyPlan, greedy_schedule, set_aside_for_on_call
-from optimizer.tracing_rota import Supply, add_it_support, add_on_call_rota, block, on_call_bases
-from optimizer.tracing_rules import (
-    DAY_END, ROLES, core_due_min, core_info_offset_min, earliest_start_min, has_tracing, it_hub, report_due_min,
-    shifts, workload_min,
+from optimizer.tracing_rota import (
+    Supply,
+    add_it_support,
+    add_on_call_rota,
+    block,
+    on_call_bases,
 )
-
+from optimizer.tracing_rules import (
+    DAY_END,
+    ROLES,
+    core_due_min,
+    core_info_offset_min,
+    earliest_start_min,
+    has_tracing,
+    it_hub,
+    report_due_min,
+    shifts,
+    workload_min,
+)
 
 WARM_ORDER = 0  # its greedy replans within what the ledger left; warm starts take staff in this order (optimizer/solve.py)
 

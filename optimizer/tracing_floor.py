@@ -29,7 +29,15 @@ import highspy
 import numpy as np
 
 from models.instance import Instance, TracingCase
-from optimizer.tracing_rules import DAY_END, ROLES, can_fill, duty_limits, earliest_start_min, lateness, workload_min
+from optimizer.tracing_rules import (
+    DAY_END,
+    ROLES,
+    can_fill,
+    duty_limits,
+    earliest_start_min,
+    lateness,
+    workload_min,
+)
 
 log = logging.getLogger(__name__)
 STEP = 10  # minutes a slot; 15 gave 630 on the demo, 30 gave 604
