@@ -24,6 +24,7 @@ import logging
 import math
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -44,9 +45,15 @@ STEP = 10  # minutes a slot; 15 gave 630 on the demo, 30 gave 604
 TOLERANCE = 1e-6  # relative: HiGHS's optimum may sit this far above the exact LP value
 
 
-def late_hours_floor(inst: Instance, cases: list[TracingCase], seconds: float) -> int | None:
-    """A lower bound on the sum of hours late over `cases` in every plan, or None when HiGHS
-    does not solve the relaxation to optimality within `seconds`."""
+@dataclass(frozen=True)
+class Relaxation:
+    floor: int  # hours late, at least, summed over the cases, in every plan
+    start: list[float]  # per case, the relaxation's start (minutes; 24:00 for a case left): an order to try
+
+
+def relax(inst: Instance, cases: list[TracingCase], seconds: float) -> Relaxation | None:
+    """The relaxation solved, or None when HiGHS does not solve it to optimality within
+    `seconds`."""
     if not cases or seconds <= 0:
         return None
     t0 = time.perf_counter()
@@ -65,18 +72,21 @@ def late_hours_floor(inst: Instance, cases: list[TracingCase], seconds: float) -
                 ready[r, t][max(0, math.ceil((e - STEP + 1) / STEP)):] += 1  # on duty somewhere in the slot
 
     cost: list[float] = []
+    minute: list[int] = []  # the start each column stands for
     rows: list[tuple[list[int], float]] = []  # (columns, upper bound)
     busy: dict[tuple[str, int], list[int]] = defaultdict(list)  # (township, slot) -> columns in progress
     for c in cases:
         work, lo = workload_min(inst, c), earliest_start_min(c)
         one = [len(cost)]
         cost.append(sum(lateness(inst, c, None)))  # not traced today: counted as started at 24:00
+        minute.append(DAY_END)
         for k in range(slots):
             if k * STEP + STEP <= lo or k * STEP > DAY_END - work:
                 continue  # no start of this slot is allowed
             j = len(cost)
             one.append(j)
             cost.append(sum(lateness(inst, c, max(k * STEP, lo))))
+            minute.append(max(k * STEP, lo))
             # certainly in progress over slot u, wherever in slot k it starts
             for u in range(k + 1, (k * STEP + work) // STEP):
                 busy[c.township, u].append(j)
@@ -110,4 +120,5 @@ def late_hours_floor(inst: Instance, cases: list[TracingCase], seconds: float) -
     value = h.getInfo().objective_function_value
     floor = math.ceil(value - TOLERANCE * max(1.0, abs(value)))
     log.debug("tracing floor %d (%d columns, %d rows) in %.2f s", floor, n, len(rows), time.perf_counter() - t0)
-    return floor
+    x = np.asarray(h.getSolution().col_value) * np.asarray(minute)
+    return Relaxation(floor, [float(x[cols].sum()) for cols, _ in rows[:n_exact]])

@@ -66,8 +66,9 @@ def _replan(ctx, v: "TracingVars", ledger) -> None:
         cell = ledger.group_left(p.id, 0)
         if cell is not None:
             room[p.id] = cell
-    window, cands, it_people, aside = v.greedy_inputs
-    v.greedy = greedy_schedule(ctx.instance, v.cases, v.work, window, cands, v.shifts, it_people, aside, room)
+    window, cands, it_people, aside, order = v.greedy_inputs
+    v.greedy = greedy_schedule(ctx.instance, v.cases, v.work, window, cands, v.shifts, it_people, aside, room,
+                               priority=order)
 
 
 def _who(v: "TracingVars") -> dict[tuple[int, str], str]:
