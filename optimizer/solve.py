@@ -55,7 +55,8 @@ NEIGHBOURHOODS = {
     "cost": (("sampling",), ("tracing", "roads", "isolation")),
 }
 LP_FLOOR_MIN_S = 10.0  # seconds left for the tiers, at least, for the LP floors to be worth their time
-LP_FLOOR_SHARE = 0.4  # of a tier's slice, at most, for its LP floor by HiGHS (optimizer/lp_floor.py)
+LP_FLOOR_SHARE = 0.5  # of a tier's slice, at most, for its LP floor by HiGHS (optimizer/lp_floor.py): the demo
+# county's cost LP takes 1.2-1.8 s of a ~4.4-s slice, and at 0.4 it often did not finish (its bound was 0)
 NEIGHBOURHOOD_MAX_VARIABLES = 50_000  # the city's critical group (45,000 of 166,000 variables) took 12 s for 119 units
 NEIGHBOURHOOD_SHARE = 0.6  # of the tier's slice left after the polish, for its neighbourhoods together
 ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage
