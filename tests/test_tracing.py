@@ -13,7 +13,8 @@ from __future__ import annotations
 import pytest
 
 from models import Instance, SolveConfig
-from optimizer import solve
+from optimizer import solve, tracing
+from optimizer.context import BuildContext
 from optimizer.validate import verify
 
 CFG = SolveConfig(time_limit_s=20, workers=1, seed=1)
@@ -232,3 +233,25 @@ def test_greedy_takes_no_it_supporter_their_pool_group_cannot_spare(tiny):
     assert ledger.can_add("T1", 60)
     ledger.add("T1", 60)
     assert ledger.room["I1"] == [0]  # the group's cell, shared with the investigators, is spent
+
+
+def test_night_on_call_team_set_aside_from_people_who_commute(tiny):
+    # No township's residents form a pair free from 00:00: in 城关镇 (T1) only the police officer
+    # Q9 is (three pairs rested only from 08:00: two for the later on-call shifts, one for the
+    # case), in 柳河乡 (T2, 10 min away) only the epidemiologist E9. Together at either base they
+    # can stand by for the night. The greedy warm start must keep them for the night's on-call
+    # shift rather than spend them on the case reported at 00:00, which a rested pair can take
+    # at 08:00: the night uncovered costs 8 h × 50 = 400, the case's lateness from 08:00 is 5 h
+    # (core information due 04:00, in at 09:30). Before, only pairs of one base's residents
+    # were set aside, and the night went without.
+    rested = {"last_shift_end_hour": -4, "days_in_row": 1}
+    staff = [person("E1", "epidemiologist", **rested), person("Q1", "police", **rested),
+             person("E2", "epidemiologist", **rested), person("Q2", "police", **rested),
+             person("E3", "epidemiologist", **rested), person("Q3", "police", **rested),
+             person("Q9", "police"), person("E9", "epidemiologist", "T2"), TEAM[2]]
+    data = county(tiny, [case("C1", 0)], staff, on_call=1)
+    v = tracing.build(BuildContext.new(Instance.model_validate(data)))
+    assert {"E9", "Q9"} <= v.greedy.set_aside
+    assert v.greedy.start[0] == 8 * 60 and not {"E9", "Q9"} & set(v.greedy.team[0].values())
+    inst, result = run(data)
+    assert result.objective_terms["tracing.on_call_gap"] == 0
