@@ -253,5 +253,5 @@ def test_night_on_call_team_set_aside_from_people_who_commute(tiny):
     v = tracing.build(BuildContext.new(Instance.model_validate(data)))
     assert {"E9", "Q9"} <= v.greedy.set_aside
     assert v.greedy.start[0] == 8 * 60 and not {"E9", "Q9"} & set(v.greedy.team[0].values())
-    inst, result = run(data)
+    _, result = run(data)
     assert result.objective_terms["tracing.on_call_gap"] == 0
