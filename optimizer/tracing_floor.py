@@ -15,8 +15,7 @@ gives a point of it (a person works one case at a time, in one township a day, n
 earliest start), so its LP optimum is a lower bound on `tracing.late_hours`. Staff shifts,
 spans, travel between cases, IT support and the on-call rota are left out, which only weakens it.
 On the demo county its LP gives 633 in 0.1 s with its build (the integer optimum of the
-relaxation is the same), the city 2,619 in 0.6 s, tracing-stress 2,740 in 2.7-3.7 s (above the
-warm starts' 2.5 s of its 50-s benchmark, so that run goes without).
+relaxation is the same), the city 2,619 in 0.6 s, tracing-stress 2,740 in 2.7-3.7 s.
 """
 
 from __future__ import annotations
