@@ -92,9 +92,9 @@ def relax(inst: Instance, cases: list[TracingCase], seconds: float) -> Relaxatio
                 busy[c.township, u].append(j)
         rows.append((one, 1.0))
     n_exact = len(rows)
+    in_all = [[j for t in towns for j in busy.get((t, u), [])] for u in range(slots)]
     for r in ROLES:
-        for u in range(slots):
-            every = [j for t in towns for j in busy.get((t, u), [])]
+        for u, every in enumerate(in_all):
             if every and len(every) > ready[r, None][u]:
                 rows.append((every, float(ready[r, None][u])))
             for t in towns:
