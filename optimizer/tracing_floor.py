@@ -14,8 +14,8 @@ people of that role who could be on duty by then, in all and in each case townsh
 gives a point of it (a person works one case at a time, in one township a day, not before their
 earliest start), so its LP optimum is a lower bound on `tracing.late_hours`. Staff shifts,
 spans, travel between cases, IT support and the on-call rota are left out, which only weakens it.
-On the demo county its LP gives 633 in 0.1 s with its build (the integer optimum of the
-relaxation is the same), the city 2,619 in 0.6 s, tracing-stress 2,740 in 2.7-3.7 s.
+On the demo county its LP gives 633 in 0.3 s with its build (the integer optimum of the
+relaxation is the same), the city 2,619 in 2 s, tracing-stress 2,740 in 3.2-4.5 s.
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ def relax(inst: Instance, cases: list[TracingCase], seconds: float) -> Relaxatio
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("presolve", "off")  # 0.1 s against 0.33 s on the demo, 0.56 s against 1.95 s on the city
+    # (presolve off was faster, 0.1 s against 0.33 s on the demo, but its optimum, equal in value,
+    # put the starts in another order: the demo's greedy came out at 809 hours late, not 757)
     h.setOptionValue("time_limit", h.getRunTime() + seconds)
     n = len(cost)
     h.addCols(n, np.array(cost), np.zeros(n), np.ones(n), 0, np.array([], dtype=np.int32),
