@@ -135,10 +135,11 @@ def polish(model: cp_model.CpModel, incumbent: Sequence[int], free: set[int], ob
 
 
 def neighbourhood(model: cp_model.CpModel, incumbent: Sequence[int], free: set[int], objective,
-                  solver: cp_model.CpSolver) -> tuple[list[int], float] | None:
+                  solver: cp_model.CpSolver, hint: Sequence[int] | None = None) -> tuple[list[int], float] | None:
     """Re-solve the variables in `free` by CP-SAT (`solver`, its limits set by the caller),
-    minimising `objective`, every other variable fixed at `incumbent`, which is the hint. Returns
-    (plan, objective value), or None when nothing better was found in time.
+    minimising `objective`, every other variable fixed at `incumbent`, which is the hint unless
+    `hint` (a plan that differs in the freed variables, e.g. a module's re-packing) is given.
+    Returns (plan, objective value), or None when nothing better than `incumbent` was found in time.
 
     For the modules HiGHS cannot take (the tracing module's intervals) or cannot solve in time
     (the sampling module's routine tier). Measured on the demo county (2026-11-29): from the
@@ -159,7 +160,7 @@ def neighbourhood(model: cp_model.CpModel, incumbent: Sequence[int], free: set[i
             dom.extend([int(x), int(x)])
     sub.clear_hints()
     sub.proto.solution_hint.vars.extend(range(len(incumbent)))
-    sub.proto.solution_hint.values.extend(int(x) for x in incumbent)
+    sub.proto.solution_hint.values.extend(int(x) for x in (incumbent if hint is None else hint))
     code = solver.solve(sub)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value >= before - 0.5:
         log.debug("neighbourhood of %d variables: nothing better in %.1f s", len(free), time.perf_counter() - t0)

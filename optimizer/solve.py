@@ -57,6 +57,8 @@ NEIGHBOURHOODS = {
 LP_FLOOR_MIN_S = 10.0  # seconds left for the tiers, at least, for the LP floors to be worth their time
 LP_FLOOR_SHARE = 0.5  # of a tier's slice, at most, for its LP floor by HiGHS (optimizer/lp_floor.py): the demo
 # county's cost LP takes 1.2-1.8 s of a ~4.4-s slice, and at 0.4 it often did not finish (its bound was 0)
+REPACK_S, REPACK_SHARE = 1.0, 0.05  # seconds at most, and share of the tier's work budget, for a module's
+# re-packing (optimizer/sampling_repack.py): from the packing's hint CP-SAT keeps it at once on the demo
 NEIGHBOURHOOD_MAX_VARIABLES = 50_000  # the city's critical group (45,000 of 166,000 variables) took 12 s for 119 units
 NEIGHBOURHOOD_SHARE = 0.6  # of the tier's slice left after the polish, for its neighbourhoods together
 ROUTING_SHARE, ROUTING_MAX_S = 0.15, 20.0  # of the time limit, for the delivery-routing stage
@@ -359,9 +361,25 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                 polished = value_at(ctx.model, objective, values)
                 hint_all(ctx.model, values)
                 repeatable = repeatable and complete  # HiGHS stopped by the clock may differ next run
+        if start is not None:
+            values = values if polished is not None else list(start.response_proto.solution)
+            for name, module, mvars in built:
+                if mvars is None or tier not in getattr(module, "REPACK", ()):
+                    continue
+                packed = module.repack(ctx, mvars, values)
+                remaining = deadline - (time.perf_counter() - t0)
+                seconds = min(REPACK_S, tier_end - time.perf_counter() - MIN_SLICE_S, remaining - MIN_SLICE_S)
+                if packed is None or seconds < MIN_NEIGHBOURHOOD_S:
+                    continue
+                sub = _solver(config, seconds, config.time_limit_s * DETERMINISTIC_SHARE * fraction * REPACK_SHARE)
+                sub.parameters.cp_model_probing_level = 0
+                found = neighbourhood(ctx.model, values, packed[0], target if guided else objective, sub, hint=packed[1])
+                repeatable = repeatable and _repeatable(sub, sub.response_proto.status)
+                if found is not None:
+                    values, polished = found[0], value_at(ctx.model, objective, found[0])
+                    hint_all(ctx.model, values)
         groups = [g for g in NEIGHBOURHOODS.get(tier, ()) if any(ranges.get(n) for n in g)]
         if groups and start is not None and len(ctx.model.proto.variables) <= NEIGHBOURHOOD_MAX_VARIABLES:
-            values = values if polished is not None else list(start.response_proto.solution)
             for j, group in enumerate(groups):
                 remaining = deadline - (time.perf_counter() - t0)
                 # and never into the tier's own slice: CP-SAT's presolve of the whole model and its
