@@ -134,6 +134,25 @@ def polish(model: cp_model.CpModel, incumbent: Sequence[int], free: set[int], ob
     return values, after + offset, complete
 
 
+def keeps_rows(model: cp_model.CpModel, plan: Sequence[int], free: set[int]) -> bool:
+    """Whether `plan`, which differs from a whole plan of the model only in the variables of
+    `free`, keeps every row that reads them and their domains, checked exactly (a module's
+    re-packing, taken without a solve when it does). False when a constraint of a kind this
+    check does not read touches them."""
+    proto = proto_of(model)
+    for i in free:
+        if not _in_domain(proto.variables[i].domain, plan[i]):
+            return False
+    for c in proto.constraints:
+        touched = _touched(c)
+        if touched is None:
+            if _nonlinear_touches(c, free):
+                return False
+        elif touched & free and not _holds(c, plan):
+            return False
+    return True
+
+
 def neighbourhood(model: cp_model.CpModel, incumbent: Sequence[int], free: set[int], objective,
                   solver: cp_model.CpSolver, hint: Sequence[int] | None = None) -> tuple[list[int], float] | None:
     """Re-solve the variables in `free` by CP-SAT (`solver`, its limits set by the caller),

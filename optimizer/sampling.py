@@ -32,7 +32,7 @@ from optimizer.sampling_rules import (
 POLISH = ("critical",)  # the first tier starts from the sites and desks re-solved by HiGHS (optimizer/polish.py):
 # on the demo the warm start's 6,798 high-risk residents unsampled fall to ~5,830 in 1-1.3 s (the module's
 # own bound is 5,826); for the lower tiers HiGHS found nothing better within 10 s
-REPACK = ("critical",)  # after that polish, the grids of full sites re-packed (optimizer/sampling_repack.py): on
+REPACK = ("critical", "routine")  # after that polish, the grids of full sites re-packed (optimizer/sampling_repack.py): on
 # the demo 5,920 high-risk residents unsampled became 5,827 (bound 5,826); HiGHS's RENS box had kept the LP's packing
 WARM_ORDER = 20  # warm starts take staff from the shared ledger in this order (optimizer/solve.py)
 

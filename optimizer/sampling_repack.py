@@ -32,26 +32,27 @@ if TYPE_CHECKING:
     from optimizer.sampling import SamplingVars
 
 MAX_CAPACITY_CELLS = 20_000_000
-"""Knapsack table cells (grids × people a site holds) summed over the sites, at most: a city's
-cluster beyond that is left to the search rather than held up by the packing."""
+"""Knapsack table cells (grids that reach a site × people it holds) summed over the sites, at
+most: a city's cluster beyond that is left to the search rather than held up by the packing."""
 
 
-def repack(ctx: BuildContext, v: SamplingVars, values: Sequence[int]) -> tuple[set[int], list[int]] | None:
-    """(Variables to free, the plan with the grids re-packed) around the sites high-risk grids
-    are left unsampled beside; None when nothing is left unsampled there or no packing places
-    more high-risk people than the plan."""
+def repack(ctx: BuildContext, v: SamplingVars, values: Sequence[int], tier: str = "critical"
+           ) -> tuple[set[int], list[int]] | None:
+    """(Variables to free, the plan with the grids re-packed) around the sites that grids of the
+    tier (high-risk grids for "critical", any for "routine") are left unsampled beside; None when
+    none is, or no packing places more people (high-risk people first) than the plan."""
     fl = v.fl
     n = len(v.grids)
     per_desk = [desk_shift_capacity(ctx.instance.policy, sh) for sh in ctx.instance.policy.sampling.shifts]
     unserved = [values[fl.unserved(i).index] == 1 for i in range(n)]
     at = {i: j for i in range(n) for j, x in fl.assign_vars[i].items() if values[x.index] == 1}
     capacity = {j: sum(per_desk[t] * values[x.index] for (site, t), x in v.staffed.items() if site == j)
-                for i in range(n) if unserved[i] and v.critical[i] for j in fl.assign_vars[i]}
+                for i in range(n) if unserved[i] and (v.critical[i] or tier != "critical") for j in fl.assign_vars[i]}
     cluster = {j for j, c in capacity.items() if c > 0}
     if not cluster:
         return None
     grids = sorted(i for i in range(n) if (unserved[i] and set(fl.assign_vars[i]) & cluster) or at.get(i) in cluster)
-    if sum(capacity[j] for j in cluster) * len(grids) > MAX_CAPACITY_CELLS:
+    if sum(capacity[j] * sum(j in fl.assign_vars[i] for i in grids) for j in cluster) > MAX_CAPACITY_CELLS:
         return None
     routine_people = sum(v.people[i] for i in grids if not v.critical[i])
     worth = {i: v.people[i] * (routine_people + 1 if v.critical[i] else 1) for i in grids}

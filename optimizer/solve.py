@@ -33,7 +33,7 @@ from optimizer.kpis import plan_kpis
 from optimizer.lp_floor import LinearFloor
 from optimizer.modules import MODULES
 from optimizer.pins import add_pins, conflict_lines
-from optimizer.polish import module_variables, neighbourhood, polish, spread, value_at
+from optimizer.polish import keeps_rows, module_variables, neighbourhood, polish, spread, value_at
 
 log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
@@ -366,16 +366,26 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             for name, module, mvars in built:
                 if mvars is None or tier not in getattr(module, "REPACK", ()):
                     continue
-                packed = module.repack(ctx, mvars, values)
-                remaining = deadline - (time.perf_counter() - t0)
-                seconds = min(REPACK_S, tier_end - time.perf_counter() - MIN_SLICE_S, remaining - MIN_SLICE_S)
-                if packed is None or seconds < MIN_NEIGHBOURHOOD_S:
+                # a packing that keeps every row is taken as it is (on the demo it always has); one
+                # that does not (a lab it overfills) is CP-SAT's hint on the freed variables
+                packed = module.repack(ctx, mvars, values, tier)
+                if packed is None:
                     continue
-                sub = _solver(config, seconds, config.time_limit_s * DETERMINISTIC_SHARE * fraction * REPACK_SHARE)
-                sub.parameters.cp_model_probing_level = 0
-                found = neighbourhood(ctx.model, values, packed[0], target if guided else objective, sub, hint=packed[1])
-                repeatable = repeatable and _repeatable(sub, sub.response_proto.status)
+                free, plan = packed
+                if keeps_rows(ctx.model, plan, free):
+                    found = plan, None
+                else:
+                    remaining = deadline - (time.perf_counter() - t0)
+                    seconds = min(REPACK_S, tier_end - time.perf_counter() - MIN_SLICE_S, remaining - MIN_SLICE_S)
+                    if seconds < MIN_NEIGHBOURHOOD_S:
+                        continue
+                    sub = _solver(config, seconds, config.time_limit_s * DETERMINISTIC_SHARE * fraction * REPACK_SHARE)
+                    sub.parameters.cp_model_probing_level = 0
+                    found = neighbourhood(ctx.model, values, free, target if guided else objective, sub, hint=plan)
+                    repeatable = repeatable and _repeatable(sub, sub.response_proto.status)
                 if found is not None:
+                    log.info("%s re-packed: tier %s %.0f -> %.0f", name, tier, value_at(ctx.model, objective, values),
+                             value_at(ctx.model, objective, found[0]))
                     values, polished = found[0], value_at(ctx.model, objective, found[0])
                     hint_all(ctx.model, values)
         groups = [g for g in NEIGHBOURHOODS.get(tier, ()) if any(ranges.get(n) for n in g)]
