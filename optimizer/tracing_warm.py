@@ -3,10 +3,11 @@ and the counted IT and on-call people taken from the pool's shared ledger."""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from optimizer.tracing_greedy import greedy_schedule
+from optimizer.tracing_greedy import shaken_schedule
 from optimizer.tracing_rota import block
 from optimizer.tracing_rules import DAY_END, core_due_min, core_info_offset_min, report_due_min
 
@@ -67,8 +68,8 @@ def _replan(ctx, v: "TracingVars", ledger) -> None:
         if cell is not None:
             room[p.id] = cell
     window, cands, it_people, aside, order = v.greedy_inputs
-    v.greedy = greedy_schedule(ctx.instance, v.cases, v.work, window, cands, v.shifts, it_people, aside, room,
-                               priority=order)
+    v.greedy, _ = shaken_schedule(ctx.instance, v.cases, v.work, window, cands, v.shifts, it_people, aside, room,
+                                  order, ctx.seed, time.perf_counter() + ctx.warm_seconds)
 
 
 def _who(v: "TracingVars") -> dict[tuple[int, str], str]:
