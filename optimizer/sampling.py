@@ -22,7 +22,7 @@ from optimizer.geometry import serving_sites
 from optimizer.pool import Block
 from optimizer.sampling_diagnosis import shortage_lines
 from optimizer.sampling_greedy import warm_start  # noqa: F401  (the module's warm start)
-from optimizer.sampling_repack import repack  # noqa: F401  (the first tier's re-packing of full sites)
+from optimizer.sampling_repack import repack  # noqa: F401  (the tiers' re-packing of full sites)
 from optimizer.sampling_rules import (
     desk_shift_capacity, is_critical, people_to_sample, result_due_hours, result_hours, shift_label,
     tubes_for,
@@ -32,8 +32,8 @@ from optimizer.sampling_rules import (
 POLISH = ("critical",)  # the first tier starts from the sites and desks re-solved by HiGHS (optimizer/polish.py):
 # on the demo the warm start's 6,798 high-risk residents unsampled fall to ~5,830 in 1-1.3 s (the module's
 # own bound is 5,826); for the lower tiers HiGHS found nothing better within 10 s
-REPACK = ("critical", "routine")  # after that polish, the grids of full sites re-packed (optimizer/sampling_repack.py): on
-# the demo 5,920 high-risk residents unsampled became 5,827 (bound 5,826); HiGHS's RENS box had kept the LP's packing
+REPACK = ("critical", "routine")  # after the polish, the grids of full sites re-packed (optimizer/sampling_repack.py): on
+# the demo 5,920 high-risk residents unsampled became 5,826, the bound; HiGHS's RENS box had kept the LP's packing
 WARM_ORDER = 20  # warm starts take staff from the shared ledger in this order (optimizer/solve.py)
 
 

@@ -7,14 +7,15 @@ of T03 hold 31,824 people a day and 38 high-risk grids of 830-1,177 people reach
 the first tier's plan left 5,920 unsampled where the capacities allow 5,826, and neither the
 HiGHS polish (its RENS box keeps the LP's integral assignments), the module groups nor 400 s
 of the whole model's search found a better packing. CP-SAT alone on those 154 variables found
-it in ~1 s from the plan; from the packing below, at once.
+it in ~1 s from the plan; the packing below is one in ~0.15 s.
 
 `repack` fills the sites one after the other, each by an exact 0/1 knapsack over the grids
-that reach it and are not yet placed (high-risk people first, then routine people), and
-returns the packing as a hint with the variables to free. The caller re-solves them by
-CP-SAT with the rest of the plan fixed (`optimizer.polish.neighbourhood`), which keeps every
-rule the packing does not see (tubes to labs, a lab's capacity) and proves nothing worse is
-taken: the packing is only a hint.
+that reach it and are not yet placed (high-risk people first, then routine people), moves the
+tubes with the people, and returns the packing with the variables it frees. The caller
+(optimizer/solve.py) takes it when every row that reads those variables holds, checked exactly
+(`optimizer.polish.keeps_rows`: on the demo it always has), and otherwise hands it to CP-SAT
+as the hint of a neighbourhood with the rest of the plan fixed (`optimizer.polish.neighbourhood`),
+which keeps every rule the packing does not see (a lab it would overfill).
 """
 
 from __future__ import annotations

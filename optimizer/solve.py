@@ -383,6 +383,9 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                     sub.parameters.cp_model_probing_level = 0
                     found = neighbourhood(ctx.model, values, free, target if guided else objective, sub, hint=plan)
                     repeatable = repeatable and _repeatable(sub, sub.response_proto.status)
+                if found is not None and guided and value_at(ctx.model, target, found[0]) >= value_at(
+                        ctx.model, target, values):
+                    found = None  # a re-plan's tier gains nothing for the changes (a routine gain in the first tier)
                 if found is not None:
                     log.info("%s re-packed: tier %s %.0f -> %.0f", name, tier, value_at(ctx.model, objective, values),
                              value_at(ctx.model, objective, found[0]))
