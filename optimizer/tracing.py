@@ -126,10 +126,6 @@ def build(ctx: BuildContext) -> TracingVars | None:
         # bound, which they cannot see in the intervals (demo county: 633 where they had 548 and 0).
         model.add(sum(late_h.values()) >= relaxed.floor)
         ctx.floors["critical"] += relaxed.floor  # the modules' critical terms are disjoint: their floors add up
-    if relaxed is not None and relaxed.routine:
-        # Redundant too, on the routine terms: the routine LP floor had every team start at once
-        # and each deadline missed by the least its hours allow (demo county: 34,558 against 43,660)
-        model.add(sum(late_m.values()) + sum(s - lo for s, (lo, _) in zip(start, window)) >= relaxed.routine)
     cost = _add_costs(ctx, people)
     return TracingVars(cases, work, start, traced, untraced, untraced_police, assign, people, sh, on_call, gaps, it,
                        hubs, starts_in, late_h, late_m, cost, symmetric, greedy, (window, cands, it_people, aside, order))

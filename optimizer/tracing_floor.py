@@ -34,12 +34,9 @@ from optimizer.tracing_rules import (
     DAY_END,
     ROLES,
     can_fill,
-    core_due_min,
-    core_info_offset_min,
     duty_limits,
     earliest_start_min,
     lateness,
-    report_due_min,
     workload_min,
 )
 
@@ -52,7 +49,6 @@ TOLERANCE = 1e-6  # relative: HiGHS's optimum may sit this far above the exact L
 class Relaxation:
     floor: int  # hours late, at least, summed over the cases, in every plan
     start: list[float]  # per case, the relaxation's start (minutes; 24:00 for a case left): an order to try
-    routine: int = 0  # tracing's routine terms (minutes late + minutes waited), at least, in every plan
 
 
 def relax(inst: Instance, cases: list[TracingCase], seconds: float) -> Relaxation | None:
@@ -127,30 +123,4 @@ def relax(inst: Instance, cases: list[TracingCase], seconds: float) -> Relaxatio
     floor = math.ceil(value - TOLERANCE * max(1.0, abs(value)))
     log.debug("tracing floor %d (%d columns, %d rows) in %.2f s", floor, n, len(rows), time.perf_counter() - t0)
     x = np.asarray(h.getSolution().col_value) * np.asarray(minute)
-    order = [float(x[cols].sum()) for cols, _ in rows[:n_exact]]
-    return Relaxation(floor, order, _routine_floor(inst, h, cases, rows[:n_exact], minute, t0 + seconds))
-
-
-def _routine_floor(inst: Instance, h, cases: list[TracingCase], choices, minute: list[int], deadline: float) -> int:
-    """Tracing's routine terms at least (`tracing.late_minutes` + `tracing.wait_minutes`): the
-    same relaxation's LP, each start taken at its slot's first minute (24:00 for a case left, as
-    the model counts it), minimising the minutes late over both deadlines plus the minutes from
-    each case's earliest start, from the first LP's basis. A plan starts a case within its slot
-    and both terms grow with the start, so no plan has less. 0 when HiGHS does not finish in
-    time. Demo county: 43,660, where the routine LP floor had 34,558 (the minutes the hours
-    imply) and no wait; the plans have 58,000-62,000."""
-    offset = core_info_offset_min(inst)
-    cost = np.zeros(len(minute))
-    for c, (cols, _) in zip(cases, choices):
-        work, core, report, lo = workload_min(inst, c), core_due_min(inst, c), report_due_min(inst, c), \
-            earliest_start_min(c)
-        for j in cols:
-            start = minute[j]
-            cost[j] = max(0, start + offset - core) + max(0, start + work - report) + start - lo
-    h.changeColsCost(len(minute), np.arange(len(minute), dtype=np.int32), cost)
-    h.setOptionValue("time_limit", max(0.01, h.getRunTime() + deadline - time.perf_counter()))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return 0
-    value = h.getInfo().objective_function_value
-    return max(0, math.ceil(value - TOLERANCE * max(1.0, abs(value))))
+    return Relaxation(floor, [float(x[cols].sum()) for cols, _ in rows[:n_exact]])
