@@ -19,6 +19,24 @@ from optimizer.validate import verify
 from tests.test_tracing import TEAM, case, county, person
 
 
+def random_day(tiny: dict, seed: int, *, reported: tuple[int, int], count: tuple[int, int], rested: float
+               ) -> Instance:
+    """Cases reported at random hours (`reported`, from midnight) in the two townships, and one to
+    three teams of people with 6- or 10-hour days, a share of them (`rested`) still resting from
+    yesterday's shift."""
+    rng = random.Random(seed)
+    cases = [case(f"C{k}", rng.randint(*reported), rng.choice([5, 10, 30]), rng.choice(["T1", "T2"]))
+             for k in range(rng.randint(*count))]
+    staff = [TEAM[2]]
+    for k in range(rng.randint(1, 3)):
+        for role, tag in (("epidemiologist", "E"), ("police", "Q")):
+            extra = {"last_shift_end_hour": -rng.choice([2, 6]), "days_in_row": 1} \
+                if rested and rng.random() < rested else {}
+            staff.append(person(f"{tag}{k}", role, rng.choice(["T1", "T2"]), hours_per_day=rng.choice([6, 10]),
+                                **extra))
+    return Instance.model_validate(county(tiny, cases, staff))
+
+
 def floor_of(inst: Instance) -> int:
     return relax(inst, sorted(inst.cases, key=lambda c: c.id), 10.0).floor
 
@@ -49,16 +67,7 @@ def test_more_teams_lower_floor(tiny):
 def test_floor_never_above_a_verified_plan(tiny, seed):
     # Random small days: cases reported yesterday or today, a few people with rest and short
     # days. The floor is a lower bound of every plan, so of the one the solver returns too.
-    rng = random.Random(seed)
-    cases = [case(f"C{k}", rng.randint(-20, 10), rng.choice([5, 10, 30]), rng.choice(["T1", "T2"]))
-             for k in range(rng.randint(3, 6))]
-    staff = [TEAM[2]]
-    for k in range(rng.randint(1, 3)):
-        for role, tag in (("epidemiologist", "E"), ("police", "Q")):
-            extra = {"last_shift_end_hour": -rng.choice([2, 6]), "days_in_row": 1} if rng.random() < 0.4 else {}
-            staff.append(person(f"{tag}{k}", role, rng.choice(["T1", "T2"]), hours_per_day=rng.choice([6, 10]),
-                                **extra))
-    inst = Instance.model_validate(county(tiny, cases, staff))
+    inst = random_day(tiny, seed, reported=(-20, 10), count=(3, 6), rested=0.4)
     floor = floor_of(inst)
     result = solve(inst, SolveConfig(time_limit_s=20, workers=1, seed=1))
     assert result.plan is not None and verify(inst, result.plan) == []

@@ -5,26 +5,18 @@ ledger used as by one greedy run."""
 from __future__ import annotations
 
 import copy
-import random
 import time
 
 from models import Instance
 from optimizer import tracing
 from optimizer.context import BuildContext
 from optimizer.tracing_greedy import greedy_schedule, shaken_schedule
-from tests.test_tracing import TEAM, case, county, person
+from tests.test_tracing_floor import random_day
 
 
 def crowded_day(tiny: dict, seed: int) -> Instance:
-    """Cases reported over a day, fewer teams than cases, people with short days."""
-    rng = random.Random(seed)
-    cases = [case(f"C{k}", rng.randint(-12, 10), rng.choice([5, 10, 30]), rng.choice(["T1", "T2"]))
-             for k in range(rng.randint(5, 9))]
-    staff = [TEAM[2]]
-    for k in range(rng.randint(1, 3)):
-        for role, tag in (("epidemiologist", "E"), ("police", "Q")):
-            staff.append(person(f"{tag}{k}", role, rng.choice(["T1", "T2"]), hours_per_day=rng.choice([6, 10])))
-    return Instance.model_validate(county(tiny, cases, staff))
+    """Five to nine cases reported over a day, one to three teams with short days."""
+    return random_day(tiny, seed, reported=(-12, 10), count=(5, 9), rested=0.0)
 
 
 def schedules(inst: Instance, seed: int = 0):
@@ -51,7 +43,7 @@ def test_shaken_never_later_and_repeats(tiny):
 
 def test_shaken_uses_the_ledger_as_one_run(tiny):
     inst = crowded_day(copy.deepcopy(tiny), 3)
-    v, args, order = schedules(inst)
+    _, args, order = schedules(inst)
     room = {p.id: [1] for p in inst.staff}  # each person's group can spare one person
     plan, best = shaken_schedule(*args, room, order, 0, time.perf_counter() + 60)
     again = {p.id: [1] for p in inst.staff}
