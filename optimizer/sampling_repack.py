@@ -47,9 +47,11 @@ def repack(ctx: BuildContext, v: SamplingVars, values: Sequence[int], tier: str 
     per_desk = [desk_shift_capacity(ctx.instance.policy, sh) for sh in ctx.instance.policy.sampling.shifts]
     unserved = [values[fl.unserved(i).index] == 1 for i in range(n)]
     at = {i: j for i in range(n) for j, x in fl.assign_vars[i].items() if values[x.index] == 1}
-    capacity = {j: sum(per_desk[t] * values[x.index] for (site, t), x in v.staffed.items() if site == j)
-                for i in range(n) if unserved[i] and (v.critical[i] or tier != "critical") for j in fl.assign_vars[i]}
-    cluster = {j for j, c in capacity.items() if c > 0}
+    capacity: dict[int, int] = defaultdict(int)  # site -> people its staffed desks sample
+    for (j, t), x in v.staffed.items():
+        capacity[j] += per_desk[t] * values[x.index]
+    cluster = {j for i in range(n) if unserved[i] and (v.critical[i] or tier != "critical")
+               for j in fl.assign_vars[i] if capacity[j] > 0}
     if not cluster:
         return None
     grids = sorted(i for i in range(n) if (unserved[i] and set(fl.assign_vars[i]) & cluster) or at.get(i) in cluster)

@@ -387,9 +387,9 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                         ctx.model, target, values):
                     found = None  # a re-plan's tier gains nothing for the changes (a routine gain in the first tier)
                 if found is not None:
-                    log.info("%s re-packed: tier %s %.0f -> %.0f", name, tier, value_at(ctx.model, objective, values),
-                             value_at(ctx.model, objective, found[0]))
-                    values, polished = found[0], value_at(ctx.model, objective, found[0])
+                    before, polished = value_at(ctx.model, objective, values), value_at(ctx.model, objective, found[0])
+                    log.info("%s re-packed: tier %s %.0f -> %.0f", name, tier, before, polished)
+                    values = found[0]
                     hint_all(ctx.model, values)
         groups = [g for g in NEIGHBOURHOODS.get(tier, ()) if any(ranges.get(n) for n in g)]
         if groups and start is not None and len(ctx.model.proto.variables) <= NEIGHBOURHOOD_MAX_VARIABLES:
