@@ -87,8 +87,8 @@ def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, see
 
     With two or more workers on a single-source capacitated problem, a HiGHS proof from
     the LP-rounded plans runs on one thread while the others improve them by re-packing;
-    easy instances end in that proof (and the re-packing stops), the rest stop it at the
-    first cheaper plan and prove again from each start whose re-packing ends cheaper.
+    easy instances end in that proof (and the re-packing stops); on the rest the proof
+    takes each cheaper plan the re-packing finds as it runs.
     """
     from optimizer.facility_incumbent import best_of, improve_all, incumbent_for, lp_guided_applies, lp_starts
     from optimizer.facility_radius import build_radius
@@ -114,52 +114,80 @@ def solve_mip_engine(p: FacilityProblem, *, time_limit: float, workers: int, see
         run = HighsRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
                        cutoff=_cutoff(p, best_of(quick)), own_heuristics=False).run()
         return _result(p, [run], quick, start)
-    # The first proof runs from the LP-rounded plan beside the re-packing and ends either
-    # the search (easy instances; the re-packing is then stopped) or, at the first cheaper
-    # plan the re-packing finds, itself: a proof is worth most from the best cutoff, so the
-    # rest of it is wasted work (it used to run a fixed 3 s on every hard instance). Then each
-    # start whose re-packing ends cheaper than the best so far starts the proof again from it,
-    # on the core that start leaves idle, while the other starts are still re-packed (p29 found
-    # its 12,376 in 0.8 s and waited 1.6 s more for a second start that ended at 12,528).
+    # One proof runs from the LP-rounded plans beside the re-packing and ends the search;
+    # easy instances are proven before any re-packing ends (which is then stopped). Each
+    # cheaper plan the re-packing finds is handed to the running proof (HiGHS's user-solution
+    # callback), which keeps its root cuts and tree: restarting from each cheaper plan threw
+    # away 1.5 s of work on p27 (4.0 s in all, now 2.1-2.6). HiGHS asks for plans only
+    # between dives, though, and not at all through long stretches of its root node (7 s on
+    # p31); a plan it has not taken within STALE_S restarts the proof from that plan's cutoff,
+    # which on p30-p32 matters more than the tree (p31 from 13,592: 77 s; from 13,331: 3 s).
     # With a plan in hand HiGHS's own heuristics cost more than they find (measured 2-5x on
     # p27-p51 even when the plan is 0.5 % above the optimum), so they are switched off.
+    mm = build(p)
     lock = threading.Lock()
-    improved, cheaper, repacked, done = (threading.Event() for _ in range(4))
+    done = threading.Event()
     best = [best_of(quick)]
-    runs, plans = [], list(quick)
+    offered: list[FacilitySolution | None] = [None]  # cheaper than what the proof holds, not yet taken
+    offered_at = [math.inf]
 
-    def finished(plan: FacilitySolution) -> None:
+    def found(plan: FacilitySolution) -> None:
         with lock:
-            if plan.objective < best[0].objective - 1e-9:
-                best[0] = plan
-                cheaper.set()
+            if best[0] is None or plan.objective < best[0].objective - 1e-9:
+                best[0] = offered[0] = plan
+                offered_at[0] = min(offered_at[0], time.perf_counter())
+
+    def take() -> np.ndarray | None:
+        with lock:
+            plan, offered[0], offered_at[0] = offered[0], None, math.inf
+        if plan is not None:
+            log.debug("%s: proof takes %s after %.2fs", p.name, plan.objective, time.perf_counter() - start)
+        return None if plan is None else encode(p, mm, plan)
+
+    def stale() -> bool:
+        return time.perf_counter() - offered_at[0] > STALE_S
+
+    runs: list[StoppableRun] = []
 
     def prove() -> None:
-        run = StoppableRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
-                           cutoff=_cutoff(p, best[0]), own_heuristics=not quick, stop=improved.is_set)
+        plan = best[0]
         while True:
+            run = StoppableRun(mm, time_limit=deadline - time.perf_counter(), seed=seed,
+                               cutoff=_cutoff(p, plan), own_heuristics=plan is None, offers=take, stop=stale)
             runs.append(run.run())
             if run.optimal or run.infeasible:
                 done.set()
                 return
-            if time.perf_counter() >= deadline or run.reason not in ("interrupted", None):
+            if time.perf_counter() >= deadline or run.reason != "interrupted":
                 return  # out of time
-            while not (cheaper.is_set() or repacked.is_set()):
-                cheaper.wait(0.01)
             with lock:
-                plan = best[0]
-                cheaper.clear()
-            log.debug("%s: proof from %s after %.2fs", p.name, plan.objective, time.perf_counter() - start)
-            run = StoppableRun(build(p), time_limit=deadline - time.perf_counter(), seed=seed,
-                               cutoff=_cutoff(p, plan), own_heuristics=False, stop=cheaper.is_set)
+                plan, offered[0], offered_at[0] = best[0], None, math.inf
+            log.debug("%s: proof again from %s after %.2fs", p.name, plan.objective, time.perf_counter() - start)
 
     proof = threading.Thread(target=prove)
     proof.start()
+    plans = list(quick)
     plans.extend(improve_all(p, quick, deadline=heuristic_deadline, stop=done.is_set, threads=workers,
-                             on_improve=improved.set, on_result=finished))
-    repacked.set()
+                             on_improve=found, on_result=found))
     proof.join()
     return _result(p, runs, plans, start)
+
+
+def encode(p: FacilityProblem, mm: MipModel, plan: FacilitySolution) -> np.ndarray:
+    """A plan as the MIP's column values (the inverse of ``decode``)."""
+    values = np.zeros(len(mm.model.variables.ids))
+    values[mm.y[plan.open_sites]] = 1.0
+    arc = {(int(i), int(j)): int(k) for k, (i, j) in enumerate(zip(mm.arc_client, mm.arc_site))}
+    for i, served in enumerate(plan.assignment):
+        for j, units in served.items():
+            values[mm.x[arc[i, j]]] = units / p.demands[i]
+    if mm.u is not None:
+        values[mm.u] = np.asarray(plan.unserved, dtype=float) / np.maximum(1, np.asarray(p.demands))
+    return values
+
+
+STALE_S = 0.5
+"""Seconds a cheaper plan may wait for the running proof to take it before the proof restarts from it."""
 
 
 LAGRANGIAN_STARTS = 4

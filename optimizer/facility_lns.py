@@ -90,8 +90,8 @@ def improve_by_repacking(
 ) -> FacilitySolution:
     """Best plan found by exact neighbourhood re-packing until no neighbourhood improves.
 
-    ``stop`` (a callable) lets a racing thread end the search early; ``on_improve()`` is
-    called after each re-pack that lowered the cost.
+    ``stop`` (a callable) lets a racing thread end the search early; ``on_improve(plan)`` is
+    called with the plan after each re-pack that lowered the cost.
     """
     cost = p.cost_matrix()
     n = p.num_clients
@@ -116,14 +116,20 @@ def improve_by_repacking(
             open_mask[sites] = np.isin(sites, new)
             improved = True
             if on_improve is not None:
-                on_improve()
+                on_improve(_plan(p, site))
         if not improved or time.perf_counter() >= deadline:
             break
-    assignment = [{int(site[i]): int(p.demands[i])} for i in range(n)]
-    open_sites = sorted(set(int(j) for j in site))
-    sol = FacilitySolution(open_sites, assignment, [0] * n, 0.0)
-    sol = FacilitySolution(open_sites, assignment, sol.unserved, evaluate(p, sol))
+    sol = _plan(p, site)
     if sol.objective > start.objective + 1e-9:  # never hand back something worse
         return start
     log.debug("repacking %s: %.1f -> %.1f", p.name, start.objective, sol.objective)
     return sol
+
+
+def _plan(p: FacilityProblem, site: np.ndarray) -> FacilitySolution:
+    """The plan serving each client whole at ``site[client]``, with its cost."""
+    n = p.num_clients
+    assignment = [{int(site[i]): int(p.demands[i])} for i in range(n)]
+    open_sites = sorted(set(int(j) for j in site))
+    sol = FacilitySolution(open_sites, assignment, [0] * n, 0.0)
+    return FacilitySolution(open_sites, assignment, sol.unserved, evaluate(p, sol))

@@ -278,18 +278,19 @@ def highs_lp(model: model_pb2.ModelProto):
 class StoppableRun:
     """A HiGHS MIP through highspy that ends as soon as ``stop()`` turns true; HighsRun's interface.
 
-    For the work that must end the moment something else happens: the re-packing
-    sub-MIPs when the proof beside them closes, and the first proof when re-packing finds
-    a better cutoff. Through MathOpt HiGHS ignores an interrupt (measured: a 5 s sub-MIP
+    For the work that must end the moment something else happens (the re-packing
+    sub-MIPs when the proof beside them closes) or take plans found beside it (the proof,
+    from the re-packing: ``offers``). Through MathOpt HiGHS ignores an interrupt (measured: a 5 s sub-MIP
     ran on after the proof of p37 closed at 0.5 s, and the instance took 5 s). Long proofs
     stay on ``HighsRun``: MathOpt's HiGHS proved p27/p29/p51 10-40 % faster in CPU than
     highspy's 1.16 (load 5-7, 29 Nov).
     """
 
     def __init__(self, mm: MipModel, *, time_limit: float, cutoff: float | None = None,
-                 own_heuristics: bool = True, stop=None, seed: int = 0):
+                 own_heuristics: bool = True, stop=None, seed: int = 0, offers=None):
         self.mm, self.time_limit, self.cutoff = mm, max(time_limit, 0.01), cutoff
         self.own_heuristics, self.stop, self.seed = own_heuristics, stop, seed
+        self.offers = offers  # offers() -> a better plan's column values for HiGHS to take, or None
         self.reason: str | None = None  # "optimal", "infeasible", "interrupted", "time_limit" or HiGHS's word
         self._values: np.ndarray | None = None
         self._bound = -math.inf
@@ -321,6 +322,17 @@ class StoppableRun:
                     event.interrupt()
 
             h.cbMipInterrupt.subscribe(check)
+        if self.offers is not None:
+            offers = self.offers
+
+            def give(event) -> None:
+                values = offers()
+                if values is not None:
+                    event.data_in.setSolution(values)
+
+            # HiGHS asks before each dive: a plan found elsewhere tightens the running
+            # search's cutoff without losing its root cuts and tree (restarting did)
+            h.cbMipUserSolution.subscribe(give)
         h.run()  # releases the GIL
         status = h.getModelStatus()
         s = highspy.HighsModelStatus

@@ -290,3 +290,33 @@ def test_stoppable_run_ends_when_asked():
         served = np.bincount(mm.arc_client[values[mm.x] > 0.5], minlength=p.num_clients)
         assert (served == 1).all()
     assert StoppableRun(build_mip(p), time_limit=60, stop=lambda: True).run().values() is None
+
+
+def test_running_proof_takes_an_offered_plan():
+    """A plan handed to a running proof (HiGHS's user-solution callback) becomes its incumbent.
+
+    The proof is stopped as soon as it has taken the plan, long before it could find one of
+    its own with its heuristics off; what it returns is then the offered plan (or better).
+    """
+    from optimizer.facility_engines import decode, encode
+    from optimizer.facility_incumbent import lp_starts
+    from optimizer.facility_mip import StoppableRun, build_mip
+
+    p = tight_random_problem(1, sites=20, clients=150)
+    plan = min(lp_starts(p), key=lambda s: s.objective)
+    mm = build_mip(p)
+    values = encode(p, mm, plan)
+    assert mm.objective(values) == pytest.approx(plan.objective)
+    assert decode(p, mm, values).assignment == plan.assignment
+    taken = []
+
+    def offers():
+        if taken:
+            return None
+        taken.append(True)
+        return values
+
+    run = StoppableRun(mm, time_limit=60, own_heuristics=False, offers=offers, stop=lambda: bool(taken)).run()
+    assert taken and run.values() is not None
+    assert run.objective() <= plan.objective + 1e-6
+    assert not violations(p, decode(p, mm, run.values()))
