@@ -320,10 +320,12 @@ def warm_start(ctx: BuildContext, v: SupplyVars) -> None:
         greedy_hint(ctx, v)
 
 
-def greedy_hint(ctx: BuildContext, v: SupplyVars) -> None:
+def greedy_hint(ctx: BuildContext, v: SupplyVars, people: dict[tuple[str, int], int] | None = None) -> None:
     """A greedy plan as the solver's hint: medical needs first, then food floors, the rest of the
     requests, then days-of-cover targets, each from the nearest source with stock, fleet time
-    and (for a sealed township) last-mile staff left; staff come from the shared ledger."""
+    and (for a sealed township) last-mile staff left; staff come from the shared ledger, and at
+    most ``people[township, day]`` of them where given (the module solved alone: what the
+    shared model's ledger has left)."""
     inst = ctx.instance
     sp = inst.policy.supply
     coms = inst.by_id("commodities")
@@ -334,7 +336,10 @@ def greedy_hint(ctx: BuildContext, v: SupplyVars) -> None:
     budget = {}
     for (s, d, cold), (_chosen, _w, kg_min, kg) in v.fleet_rows.items():
         budget[s, d, cold] = [kg_min, kg]
-    carry = {key: ledger.available(b) * sp.last_mile_kg_per_worker * 100 for key, b in v.blocks.items()}
+    def available(key: tuple[str, int]) -> int:
+        return min(ledger.available(v.blocks[key]), (people or {}).get(key, math.inf))
+
+    carry = {key: available(key) * sp.last_mile_kg_per_worker * 100 for key in v.blocks}
     by_need: dict[tuple[str, str, int], list[str]] = defaultdict(list)
     for (s, t, c, d) in v.ship:
         by_need[t, c, d].append(s)
@@ -389,11 +394,11 @@ def greedy_hint(ctx: BuildContext, v: SupplyVars) -> None:
                       key=lambda k: (coms[k[2]].tier == "medical_critical", unit[k[2]], k))
         kg = sum(unit[k[2]] * got[k] for k in into)
         need = math.ceil(kg / per_worker)
-        if ledger.take(v.blocks[t, d], need) is None:
+        if need > available((t, d)) or ledger.take(v.blocks[t, d], need) is None:
             # sealed townships of one day can share the same delivery people, which `carry`
             # counted once for each: deliver what the workers still free can carry, food
             # before medicine is cut (a hint with more goods than carriers is no plan)
-            need = ledger.available(v.blocks[t, d])
+            need = available((t, d))
             ledger.take(v.blocks[t, d], need)
             excess = kg - need * per_worker
             for k in into:

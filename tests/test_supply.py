@@ -301,3 +301,62 @@ def test_a_shipment_the_routes_cut_keeps_its_allocation_for_re_plans():
     plan.supply.shipments[0] = Shipment(**{**first.model_dump(), "quantity": first.quantity // 2,
                                            "allocated": first.quantity})
     assert shipment_choices(plan)[key] == first.quantity  # the allocation, not the half carried
+
+
+def _alone(data: dict, warm_seconds: float = 5.0):
+    """The supply module built in a model of its own, as its warm start does."""
+    from optimizer import supply
+    from optimizer.context import BuildContext
+
+    ctx = BuildContext.new(Instance.model_validate(data), warm_seconds=warm_seconds)
+    v = supply.build(ctx)
+    ctx.pool.finalize()
+    return ctx, v
+
+
+def test_greedy_hint_keeps_within_the_people_it_is_given():
+    """Solved alone, the module may use only the last-mile people the shared model's ledger left:
+    the greedy plan keeps within them and stays a whole plan of the module cut down to them."""
+    from ortools.sat.python import cp_model
+
+    from optimizer import supply
+
+    ctx, v = _alone(county())
+    people = {key: 1 for key in v.workers}  # ten delivery workers in the pool, one left to this module
+    supply.greedy_hint(ctx, v, people)
+    ctx.pool.ledger().add_hints()
+    hint = dict(zip(ctx.model.proto.solution_hint.vars, ctx.model.proto.solution_hint.values))
+    assert all(hint[n.index] <= 1 for n in v.workers.values())
+    assert any(hint[n.index] == 1 for n in v.workers.values())
+    for key, n in v.workers.items():
+        ctx.model.add(n <= people[key])
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.max_time_in_seconds = 10
+    assert solver.solve(ctx.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def test_supply_mip_warm_start_stopped_at_once_holds_the_greedy_plan():
+    """HiGHS starts from the greedy plan: stopped before it finds a plan of its own (a short
+    what-if run), it still returns one at least as good as the greedy's critical terms (on the
+    demo county it returns none without that start)."""
+    from pathlib import Path
+
+    from models.io import load_instance
+    from optimizer import supply
+    from optimizer.context import BuildContext
+    from optimizer.cpsat_mip import objective_of
+    from optimizer.supply_warm import _mip_values
+
+    demo = Path(__file__).resolve().parents[1] / "instances" / "demo-county.json"
+    ctx = BuildContext.new(load_instance(demo), warm_seconds=1e-3)
+    v = supply.build(ctx)
+    ctx.pool.finalize()
+    supply.greedy_hint(ctx, v)
+    ctx.pool.ledger().add_hints()
+    terms, _ = objective_of(ctx.model, ctx.tier_objective("critical"))
+    hint = dict(zip(ctx.model.proto.solution_hint.vars, ctx.model.proto.solution_hint.values))
+    greedy = sum(a * hint[j] for j, a in terms)
+    values = _mip_values(ctx, ctx)
+    assert values is not None
+    assert sum(a * values[j] for j, a in terms) <= greedy
