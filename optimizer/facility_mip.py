@@ -314,11 +314,13 @@ class StoppableRun:
             h.setOptionValue("mip_heuristic_effort", 0.0)
             for name in HEURISTIC_SWITCHES:
                 h.setOptionValue(name, False)
+        asked = []
         if self.stop is not None:
             stop = self.stop
 
             def check(event) -> None:
                 if stop():
+                    asked.append(True)
                     event.interrupt()
 
             h.cbMipInterrupt.subscribe(check)
@@ -338,6 +340,8 @@ class StoppableRun:
         s = highspy.HighsModelStatus
         self.reason = {s.kOptimal: "optimal", s.kInfeasible: "infeasible", s.kInterrupt: "interrupted",
                        s.kTimeLimit: "time_limit"}.get(status, h.modelStatusToString(status).lower())
+        if asked and self.reason not in ("optimal", "infeasible"):
+            self.reason = "interrupted"  # stopped in its setup, HiGHS says "not set"
         self._bound = float(h.getInfo().mip_dual_bound)
         if h.getInfo().primal_solution_status == 2:  # feasible
             self._values = np.asarray(h.getSolution().col_value, dtype=float)
