@@ -48,12 +48,16 @@ def solve_alone(ctx: "BuildContext", v: "SupplyVars") -> bool:
     _bound_critical(ctx, sub)  # before the module is cut down to the people the ledger left
     for key, n in sv.workers.items():
         sub.model.add(n <= people[key])
-    values = _mip_values(ctx, sub)
-    if values is not None:
-        if not _take_workers(ledger, v, {key: values[n.index] for key, n in sv.workers.items()}):
-            return False
-        hint_by_name(ctx.model, sub.model, values)
-        return True
+    plans = _mip_values(ctx, sub)
+    if plans:
+        # the routine stage's plan first, then the critical stage's: the caps are per block,
+        # but sealed townships of one day can draw on the same people
+        for values in plans:
+            if _take_workers(ledger, v, {key: values[n.index] for key, n in sv.workers.items()}):
+                hint_by_name(ctx.model, sub.model, values)
+                return True
+        log.info("supply warm start: its last-mile workers do not fit the pool together; greedy plan instead")
+        return False
     solver = None
     for tier in ("critical", "routine"):
         if not sub.terms[tier]:
@@ -113,18 +117,27 @@ def _take_workers(ledger, v: "SupplyVars", workers: dict) -> bool:
         if got is None:
             for g in taken:
                 ledger.give_back(g)
-            log.info("supply warm start: its last-mile workers do not fit the pool together; greedy plan instead")
             return False
         taken.append(got)
     return True
 
 
-def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[int] | None:
-    """The module's tiers (critical, then routine with critical locked) as MIPs for HiGHS.
+def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[list[int]]:
+    """The module's tiers (critical, then routine with critical locked) as MIPs for HiGHS: each
+    stage's plan, the last stage's first; none if the model has a constraint the translation
+    does not read or neither HiGHS nor the greedy plan gives one.
 
     Shipments are a flow problem: HiGHS's branch and cut solves the city's critical tier to
-    optimality in about a second, where CP-SAT alone stayed at 2.6 times its LP bound. None if
-    the model has a constraint the translation does not read or HiGHS finds no integral plan."""
+    optimality in about a second, where CP-SAT alone stayed at 2.6 times its LP bound.
+
+    The greedy plan (it hints every variable, within the same last-mile caps) is kept whenever
+    HiGHS, stopped at its time limit, holds nothing better. On the demo's spring-festival-return
+    scenario HiGHS, stopped after 1 s (a 12-s what-if run), held critical 21.5 M where the greedy
+    plan has 2.2 M, and the shared model's short first tier kept 15.4 M of it (the optimum is
+    2.04 M). Handed the greedy plan as its start, HiGHS reaches 2.03 M there, but it ends
+    cluster-outbreak's second at 1,436,904 where without a start it reaches 1,338,110: so the
+    critical stage starts without it and, only if it ends worse than the greedy plan, tries
+    again from that plan for as long again."""
     import highspy
     import numpy as np
 
@@ -135,37 +148,67 @@ def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[int] | None:
         objectives = [(t, *objective_of(sub.model, sub.tier_objective(t))) for t in ("critical", "routine")
                       if sub.terms[t]]
         if not objectives:
-            return None
+            return []
         h = to_highs(proto, objectives[0][1], integral=True)
     except ValueError as e:  # a constraint kind the translation does not read
         log.info("supply MIP warm start skipped: %s", e)
-        return None
-    h.setOptionValue("time_limit", float(ctx.warm_seconds))  # both stages: HiGHS's clock runs on over its solves
+        return []
     h.setOptionValue("mip_rel_gap", 1e-4)
     n = len(proto.variables)
-    # The greedy plan, which hints every variable, is HiGHS's first incumbent: on the demo's
-    # spring-festival-return scenario HiGHS alone, stopped after 1 s (a 12-s what-if run),
-    # held critical 21.5 M where the greedy plan has 2.2 M, and the shared model's short first
-    # tier kept 15.4 M of it (the optimum is 2.04 M).
     hint = dict(zip(proto.solution_hint.vars, proto.solution_hint.values))
-    if len(hint) == n:
-        h.setSolution(n, np.arange(n, dtype=np.int32), np.array([hint[j] for j in range(n)], dtype=float))
-    values, best = None, 0.0
+    values = [int(hint[j]) for j in range(n)] if len(hint) == n else None
+    if values is not None and not _holds(h, values):
+        values = None
+    plans: list[list[int]] = []
     for k, (tier, objective, _offset) in enumerate(objectives):
         if k:  # lock the tier above at what it reached, then minimise this one
             prev = objectives[k - 1][1]
-            h.addRow(-highspy.kHighsInf, float(best) + 1e-6, len(prev),
+            h.addRow(-highspy.kHighsInf, float(_value(prev, values)) + 1e-6, len(prev),
                      np.array([j for j, _ in prev], dtype=np.int32), np.array([a for _, a in prev]))
             cost = np.zeros(n)
             for j, a in objective:
                 cost[j] += a
             h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-            h.setSolution(n, np.arange(n, dtype=np.int32), np.asarray(values, dtype=float))  # the stage above's plan
-        h.run()
-        if h.getInfo().primal_solution_status != 2:  # no feasible integral plan
+        # both stages keep to warm_seconds of HiGHS's clock (it runs on over its solves), but
+        # a critical stage that ends worse than the greedy plan tries again from it
+        tries = (ctx.warm_seconds, 2 * ctx.warm_seconds) if k == 0 and values is not None else (ctx.warm_seconds,)
+        by = "the greedy plan" if k == 0 else "the stage above"
+        for attempt, until in enumerate(tries):
+            if attempt:
+                h.setSolution(n, np.arange(n, dtype=np.int32), np.asarray(values, dtype=float))
+            h.setOptionValue("time_limit", float(max(until, h.getRunTime() + 0.01)))
+            h.run()
+            if h.getInfo().primal_solution_status == 2:  # a feasible integral plan
+                found = [int(round(x)) for x in h.getSolution().col_value]
+                if values is None or _value(objective, found) < _value(objective, values):
+                    values, by = found, "HiGHS"
+            if by == "HiGHS" or h.getModelStatus() != highspy.HighsModelStatus.kTimeLimit:
+                break
+        if values is None:
             break
-        col = h.getSolution().col_value
-        values = [int(round(x)) for x in col]
-        best = sum(a * values[j] for j, a in objective)
-        log.info("supply warm start: %s %s by HiGHS", tier, f"{best:,.0f}")
-    return values
+        log.info("supply warm start: %s %s by %s", tier, f"{_value(objective, values):,.0f}", by)
+        if not plans or values != plans[0]:
+            plans.insert(0, values)
+    return plans
+
+
+def _value(objective: list[tuple[int, float]], values: list[int]) -> float:
+    return sum(a * values[j] for j, a in objective)
+
+
+def _holds(h, values: list[int]) -> bool:
+    """Whether a plan keeps every row and bound of the HiGHS model (up to its tolerance)."""
+    import highspy
+    import numpy as np
+    from scipy.sparse import csc_matrix, csr_matrix
+
+    lp = h.getLp()
+    a = lp.a_matrix_
+    shape = (lp.num_row_, lp.num_col_)
+    parts = (np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_))
+    matrix = csr_matrix(parts, shape=shape) if a.format_ == highspy.MatrixFormat.kRowwise else csc_matrix(parts, shape=shape)
+    x = np.asarray(values, dtype=float)
+    act = matrix @ x
+    tol = 1e-6
+    return bool((x >= np.asarray(lp.col_lower_) - tol).all() and (x <= np.asarray(lp.col_upper_) + tol).all()
+                and (act >= np.asarray(lp.row_lower_) - tol).all() and (act <= np.asarray(lp.row_upper_) + tol).all())
