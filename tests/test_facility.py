@@ -320,3 +320,24 @@ def test_running_proof_takes_an_offered_plan():
     assert taken and run.values() is not None
     assert run.objective() <= plan.objective + 1e-6
     assert not violations(p, decode(p, mm, run.values()))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "setpriority"), reason="no per-thread priorities here")
+def test_repacking_beside_the_proof_runs_at_lower_priority():
+    """The re-packing threads yield the CPU to the proof (nice), and the caller's thread keeps its priority."""
+    import os
+    import threading
+
+    from optimizer.facility_incumbent import improve_all, lp_starts
+
+    p = tight_random_problem(2, sites=16, clients=60)
+    starts = lp_starts(p)
+    assert len(starts) >= 2
+    me = threading.get_native_id()
+    before = os.getpriority(os.PRIO_PROCESS, me)
+    seen = []
+    improve_all(p, starts[:2], deadline=__import__("time").perf_counter() + 30, threads=2, nice=5,
+                on_result=lambda plan: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+    assert os.getpriority(os.PRIO_PROCESS, me) == before
+    assert seen == [min(19, before + 5)] * 2
+
