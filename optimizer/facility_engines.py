@@ -187,11 +187,12 @@ def encode(p: FacilityProblem, mm: MipModel, plan: FacilitySolution) -> np.ndarr
 
 
 STALE_S = 0.5
+"""Seconds a cheaper plan may wait for the running proof to take it before the proof restarts from it."""
+
 NICE = 10
 """How much lower the re-packing threads run than the proof beside them: three threads share two
 cores, and the proof is what ends the search (p29 in 8 runs each: 2.2-3.7 s, mean 2.8, against
 2.2-4.1 s, mean 3.2, at the same priority; 29 Nov, session 9)."""
-"""Seconds a cheaper plan may wait for the running proof to take it before the proof restarts from it."""
 
 
 LAGRANGIAN_STARTS = 4

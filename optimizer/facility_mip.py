@@ -314,13 +314,11 @@ class StoppableRun:
             h.setOptionValue("mip_heuristic_effort", 0.0)
             for name in HEURISTIC_SWITCHES:
                 h.setOptionValue(name, False)
-        asked = []
         if self.stop is not None:
             stop = self.stop
 
             def check(event) -> None:
                 if stop():
-                    asked.append(True)
                     event.interrupt()
 
             h.cbMipInterrupt.subscribe(check)
@@ -335,13 +333,16 @@ class StoppableRun:
             # HiGHS asks before each dive: a plan found elsewhere tightens the running
             # search's cutoff without losing its root cuts and tree (restarting did)
             h.cbMipUserSolution.subscribe(give)
-        h.run()  # releases the GIL
+        started = h.run()  # releases the GIL
+        if started == highspy.HighsStatus.kError and h.getModelStatus() == highspy.HighsModelStatus.kNotset:
+            # "threads" cannot differ from this process's HiGHS scheduler, which an earlier
+            # HiGHS solve with its default may have started with more: run on that one
+            h.setOptionValue("threads", 0)
+            h.run()
         status = h.getModelStatus()
         s = highspy.HighsModelStatus
         self.reason = {s.kOptimal: "optimal", s.kInfeasible: "infeasible", s.kInterrupt: "interrupted",
                        s.kTimeLimit: "time_limit"}.get(status, h.modelStatusToString(status).lower())
-        if asked and self.reason not in ("optimal", "infeasible"):
-            self.reason = "interrupted"  # stopped in its setup, HiGHS says "not set"
         self._bound = float(h.getInfo().mip_dual_bound)
         if h.getInfo().primal_solution_status == 2:  # feasible
             self._values = np.asarray(h.getSolution().col_value, dtype=float)

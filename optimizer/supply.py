@@ -336,6 +336,7 @@ def greedy_hint(ctx: BuildContext, v: SupplyVars, people: dict[tuple[str, int], 
     budget = {}
     for (s, d, cold), (_chosen, _w, kg_min, kg) in v.fleet_rows.items():
         budget[s, d, cold] = [kg_min, kg]
+
     def available(key: tuple[str, int]) -> int:
         return min(ledger.available(v.blocks[key]), (people or {}).get(key, math.inf))
 

@@ -43,7 +43,7 @@ def solve_alone(ctx: "BuildContext", v: "SupplyVars") -> bool:
     sub.pool.finalize()
     ledger = ctx.pool.ledger()
     people = {key: ledger.available(v.blocks[key]) for key in sv.workers}  # what the other modules' hints left
-    supply.greedy_hint(sub, sv, people)  # a plan within them: HiGHS's first incumbent
+    supply.greedy_hint(sub, sv, people)  # a plan within them, kept if HiGHS finds nothing better
     sub.pool.ledger().add_hints()
     _bound_critical(ctx, sub)  # before the module is cut down to the people the ledger left
     for key, n in sv.workers.items():
@@ -134,10 +134,10 @@ def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[list[int]]:
     HiGHS, stopped at its time limit, holds nothing better. On the demo's spring-festival-return
     scenario HiGHS, stopped after 1 s (a 12-s what-if run), held critical 21.5 M where the greedy
     plan has 2.2 M, and the shared model's short first tier kept 15.4 M of it (the optimum is
-    2.04 M). Handed the greedy plan as its start, HiGHS reaches 2.03 M there, but it ends
-    cluster-outbreak's second at 1,436,904 where without a start it reaches 1,338,110: so the
-    critical stage starts without it and, only if it ends worse than the greedy plan, tries
-    again from that plan for as long again."""
+    2.04 M). Handed the greedy plan as its start, HiGHS reaches 2.03 M there, but on
+    cluster-outbreak, stopped after the same second, it held 1,436,904 where without a start it
+    reaches 1,338,110: so the critical stage starts without it and, only if it ends worse than
+    the greedy plan, tries again from that plan for as long again."""
     import highspy
     import numpy as np
 

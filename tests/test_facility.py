@@ -341,3 +341,24 @@ def test_repacking_beside_the_proof_runs_at_lower_priority():
     assert os.getpriority(os.PRIO_PROCESS, me) == before
     assert seen == [min(19, before + 5)] * 2
 
+
+def test_stoppable_run_after_a_highs_solve_on_more_threads():
+    """HiGHS refuses a run whose "threads" differs from the scheduler an earlier solve in the
+    process started (it returns no status at all); the run then goes on that scheduler."""
+    import highspy
+    import numpy as np
+
+    from optimizer.cpsat_mip import quiet_highs
+    from optimizer.facility_mip import StoppableRun, build_mip
+
+    highspy.Highs.resetThreadScheduler(True)  # nothing else runs HiGHS in this test
+    h = quiet_highs()
+    h.setOptionValue("threads", 2)
+    h.addVar(0, 10)
+    h.changeColIntegrality(0, highspy.HighsVarType.kInteger)
+    h.changeColsCost(1, np.array([0], dtype=np.int32), np.array([-1.0]))
+    assert h.run() == highspy.HighsStatus.kOk
+    p = tight_random_problem(0)
+    run = StoppableRun(build_mip(p), time_limit=60).run()
+    assert run.optimal and run.values() is not None
+
