@@ -191,8 +191,8 @@ STALE_S = 0.5
 
 NICE = 10
 """How much lower the re-packing threads run than the proof beside them: three threads share two
-cores, and the proof is what ends the search (p29 in 8 runs each: 2.2-3.7 s, mean 2.8, against
-2.2-4.1 s, mean 3.2, at the same priority; 29 Nov, session 9)."""
+cores, and the proof is what ends the search. The gain is small against p29's spread: 13 runs
+each, 2.2-3.9 s (mean 3.0) against 2.0-4.5 s (mean 3.2) at the same priority (29 Nov, session 9)."""
 
 
 LAGRANGIAN_STARTS = 4
