@@ -45,7 +45,7 @@ def solve_alone(ctx: "BuildContext", v: "SupplyVars") -> bool:
     people = {key: ledger.available(v.blocks[key]) for key in sv.workers}  # what the other modules' hints left
     supply.greedy_hint(sub, sv, people)  # a plan within them, kept if HiGHS finds nothing better
     sub.pool.ledger().add_hints()
-    _bound_critical(ctx, sub)  # before the module is cut down to the people the ledger left
+    _bound_tiers(ctx, sub)  # before the module is cut down to the people the ledger left
     for key, n in sv.workers.items():
         sub.model.add(n <= people[key])
     plans = _mip_values(ctx, sub)
@@ -81,27 +81,32 @@ def solve_alone(ctx: "BuildContext", v: "SupplyVars") -> bool:
     return True
 
 
-def _bound_critical(ctx: "BuildContext", sub: "BuildContext") -> None:
-    """The module's critical terms are at least its LP relaxation's optimum, in any plan of the
-    shared model: the module alone has the whole pool for its last-mile staff, and the shared
-    model's other rules only take people away. Measured on the demo: LP 1,439,165.3 against the
-    module's optimum 1,439,166."""
+def _bound_tiers(ctx: "BuildContext", sub: "BuildContext") -> None:
+    """The module's critical terms, and its routine terms, are each at least their LP
+    relaxation's optimum in any plan of the shared model: the module alone has the whole pool
+    for its last-mile staff, and the shared model's other rules only take people away. The
+    other modules' terms are never negative, so each adds to its tier's floor (ctx.floors).
+    Measured on the demo: critical LP 1,439,165.3 against the module's optimum 1,439,166. The
+    routine floor is what the city's routine tier reports where the shared model is too large
+    for the LP floor (optimizer/lp_floor.py), and the what-if runs too short for it."""
     from optimizer.cpsat_mip import integral_bound, lp_solve, objective_of, proto_of
 
-    if not sub.terms["critical"]:
+    tiers = [t for t in ("critical", "routine") if sub.terms[t]]
+    if not tiers:
         return
     t0 = time.perf_counter()
     try:
         proto = proto_of(sub.model)
-        terms, offset = objective_of(sub.model, sub.tier_objective("critical"))
-        (found,) = lp_solve(proto, [terms])
+        objectives = [objective_of(sub.model, sub.tier_objective(t)) for t in tiers]
+        found = lp_solve(proto, [terms for terms, _ in objectives])
     except ValueError as e:  # a constraint kind the translation does not read
         log.info("supply LP bound skipped: %s", e)
         return
-    if found is not None:
-        ctx.floors["critical"] += integral_bound(found[1] + offset)
-        log.info("supply LP bound of its critical terms %s in %.1f s", f"{found[1] + offset:,.0f}",
-                 time.perf_counter() - t0)
+    for tier, (_terms, offset), optimum in zip(tiers, objectives, found):
+        if optimum is not None:
+            ctx.floors[tier] += integral_bound(optimum[1] + offset)
+            log.info("supply LP bound of its %s terms %s in %.1f s", tier, f"{optimum[1] + offset:,.0f}",
+                     time.perf_counter() - t0)
 
 
 def _take_workers(ledger, v: "SupplyVars", workers: dict) -> bool:

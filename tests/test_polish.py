@@ -93,12 +93,12 @@ def test_supply_module_reaches_the_restriction_optimum():
 
 
 def test_a_module_bound_lifts_the_critical_tier_bound():
-    """With trucks too few, food floors go short: the supply module's LP bound of its critical
-    terms (ctx.floors) is at most what any plan reaches, and the solve reports a tier bound no
-    lower than it."""
+    """With trucks too few, food floors go short: the supply module's LP bounds of its critical
+    and routine terms (ctx.floors) are at most what any plan reaches, and the solve reports tier
+    bounds no lower than them."""
     from models import SolveConfig
     from optimizer import solve
-    from optimizer.supply_warm import _bound_critical
+    from optimizer.supply_warm import _bound_tiers
 
     data = county(max_trips_per_shift=1, fleet_utilisation=1.0)
     data["vehicles"] = [dict(data["vehicles"][0], capacity_kg=1000)]
@@ -106,13 +106,18 @@ def test_a_module_bound_lifts_the_critical_tier_bound():
     ctx, sub = BuildContext.new(inst), BuildContext.new(inst)
     supply.build(sub)
     sub.pool.finalize()
-    _bound_critical(ctx, sub)
+    _bound_tiers(ctx, sub)
     floor = ctx.floors["critical"]
     result = solve(inst, SolveConfig(time_limit_s=10, workers=1))
     critical = result.tiers[0]
     assert 0 < floor <= critical.value
     assert critical.bound >= floor
     assert result.plan.meta.tiers[0]["bound"] >= floor
+    # the same for the routine terms (routine goods short too), whose tier this 10-s run
+    # bounds without the shared model's LP floor
+    routine = next(t for t in result.tiers if t.name == "routine")
+    assert 0 < ctx.floors["routine"] <= routine.value
+    assert routine.bound is not None and routine.bound >= ctx.floors["routine"]
 
 
 def test_the_next_tier_breaks_the_ties():
