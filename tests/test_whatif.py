@@ -22,7 +22,7 @@ from models.scenario import parse_scenario
 from models.scenario_apply import apply_scenario
 from optimizer.reserve import reserve_used, size_reserve, with_reserve
 from optimizer.validate import verify
-from optimizer.whatif import Run, run_limit, sweep
+from optimizer.whatif import OUTPUT_SHARE, STARTUP_S, Run, run_limit, sweep
 from tests.conftest import REPO
 from tests.test_isolation import cohort, crew, site
 
@@ -60,8 +60,8 @@ def check_sweep(runs: list[Run], results) -> None:
 
 def test_run_limit_fits_the_waves_in_the_budget():
     # 9 runs on 2 processes go in 5 waves: each gets a fifth of what start-up and output leave
-    assert run_limit(62, 9, 2, floor=1) == pytest.approx((62 * 0.92 - 4) / 5)
-    assert run_limit(62, 3, 2) == pytest.approx((62 * 0.92 - 4) / 2)
+    assert run_limit(62, 9, 2, floor=1) == pytest.approx((62 * (1 - OUTPUT_SHARE) - STARTUP_S) / 5)
+    assert run_limit(62, 3, 2) == pytest.approx((62 * (1 - OUTPUT_SHARE) - STARTUP_S) / 2)
     assert run_limit(40, 9, 2) == 10.0  # never below the floor where a run may end without a plan
 
 
