@@ -21,7 +21,7 @@ from scipy.sparse import csr_matrix
 from optimizer.facility_heuristic import _assign_single, _Data, _improve_single, greedy_solution
 from optimizer.facility_lns import improve_by_repacking, solve_sub_mip
 from optimizer.facility_mip import HighsRun, build_mip, min_open_sites
-from optimizer.facility_problem import FacilityProblem, FacilitySolution, evaluate
+from optimizer.facility_problem import FacilityProblem, FacilitySolution, evaluate, single_source_plan
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +49,6 @@ def _pack(p: FacilityProblem, data: _Data, cost: np.ndarray, open_mask: np.ndarr
     return _improve_single(data, open_mask, site, time.perf_counter() + 1.0)
 
 
-def _plan(p: FacilityProblem, site: np.ndarray) -> FacilitySolution:
-    assignment = [{int(site[i]): int(p.demands[i])} for i in range(p.num_clients)]
-    used = sorted(set(int(j) for j in site))
-    sol = FacilitySolution(used, assignment, [0] * p.num_clients, 0.0)
-    return FacilitySolution(used, assignment, sol.unserved, evaluate(p, sol))
-
-
 def lp_starts(p: FacilityProblem) -> list[FacilitySolution]:
     """Plans opening the LP's favourite sites, one per candidate site count."""
     y = lp_open_levels(p)
@@ -73,7 +66,7 @@ def lp_starts(p: FacilityProblem) -> list[FacilitySolution]:
             continue
         site = _pack(p, data, cost, mask)
         if site is not None:
-            starts.append(_plan(p, site))
+            starts.append(single_source_plan(p, site))
     return starts
 
 

@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from optimizer.facility_mip import StoppableRun, build_mip
-from optimizer.facility_problem import FacilityProblem, FacilitySolution, evaluate
+from optimizer.facility_problem import FacilityProblem, FacilitySolution, single_source_plan
 
 log = logging.getLogger(__name__)
 
@@ -116,20 +116,11 @@ def improve_by_repacking(
             open_mask[sites] = np.isin(sites, new)
             improved = True
             if on_improve is not None:
-                on_improve(_plan(p, site))
+                on_improve(single_source_plan(p, site))
         if not improved or time.perf_counter() >= deadline:
             break
-    sol = _plan(p, site)
+    sol = single_source_plan(p, site)
     if sol.objective > start.objective + 1e-9:  # never hand back something worse
         return start
     log.debug("repacking %s: %.1f -> %.1f", p.name, start.objective, sol.objective)
     return sol
-
-
-def _plan(p: FacilityProblem, site: np.ndarray) -> FacilitySolution:
-    """The plan serving each client whole at ``site[client]``, with its cost."""
-    n = p.num_clients
-    assignment = [{int(site[i]): int(p.demands[i])} for i in range(n)]
-    open_sites = sorted(set(int(j) for j in site))
-    sol = FacilitySolution(open_sites, assignment, [0] * n, 0.0)
-    return FacilitySolution(open_sites, assignment, sol.unserved, evaluate(p, sol))

@@ -197,3 +197,13 @@ def violations(problem: FacilityProblem, solution: FacilitySolution) -> list[str
     if p.open_count is not None and len(opened) != p.open_count:
         out.append(f"{len(opened)} sites open, {p.open_count} required")
     return out
+
+
+def single_source_plan(problem: FacilityProblem, site) -> FacilitySolution:
+    """The plan serving each client whole at ``site[client]``, its sites those used, with its cost."""
+    n = problem.num_clients
+    assignment = [{int(site[i]): int(problem.demands[i])} for i in range(n)]
+    used = sorted({int(j) for j in site})
+    sol = FacilitySolution(used, assignment, [0] * n, 0.0)
+    return FacilitySolution(used, assignment, sol.unserved, evaluate(problem, sol))
+

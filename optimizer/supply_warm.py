@@ -147,6 +147,7 @@ def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[list[int]]:
     import numpy as np
 
     from optimizer.cpsat_mip import objective_of, proto_of, to_highs
+    from optimizer.polish import keeps_rows
 
     try:
         proto = proto_of(sub.model)
@@ -162,7 +163,7 @@ def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[list[int]]:
     n = len(proto.variables)
     hint = dict(zip(proto.solution_hint.vars, proto.solution_hint.values))
     values = [int(hint[j]) for j in range(n)] if len(hint) == n else None
-    if values is not None and not _holds(h, values):
+    if values is not None and not keeps_rows(sub.model, values, set(range(n))):
         values = None
     plans: list[list[int]] = []
     for k, (tier, objective, _offset) in enumerate(objectives):
@@ -199,21 +200,3 @@ def _mip_values(ctx: "BuildContext", sub: "BuildContext") -> list[list[int]]:
 
 def _value(objective: list[tuple[int, float]], values: list[int]) -> float:
     return sum(a * values[j] for j, a in objective)
-
-
-def _holds(h, values: list[int]) -> bool:
-    """Whether a plan keeps every row and bound of the HiGHS model (up to its tolerance)."""
-    import highspy
-    import numpy as np
-    from scipy.sparse import csc_matrix, csr_matrix
-
-    lp = h.getLp()
-    a = lp.a_matrix_
-    shape = (lp.num_row_, lp.num_col_)
-    parts = (np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_))
-    matrix = csr_matrix(parts, shape=shape) if a.format_ == highspy.MatrixFormat.kRowwise else csc_matrix(parts, shape=shape)
-    x = np.asarray(values, dtype=float)
-    act = matrix @ x
-    tol = 1e-6
-    return bool((x >= np.asarray(lp.col_lower_) - tol).all() and (x <= np.asarray(lp.col_upper_) + tol).all()
-                and (act >= np.asarray(lp.row_lower_) - tol).all() and (act <= np.asarray(lp.row_upper_) + tol).all())
