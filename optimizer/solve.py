@@ -54,6 +54,7 @@ NEIGHBOURHOODS = {
     "routine": (("sampling",), ("tracing", "roads", "isolation")),
     "cost": (("sampling",), ("tracing", "roads", "isolation")),
 }
+FIRST_SHARE = 0.4  # of the tiers' time, at least, for the first tier
 LP_FLOOR_MIN_S = 10.0  # seconds left for the tiers, at least, for the LP floors to be worth their time
 LP_FLOOR_SHARE = 0.5  # of a tier's slice, at most, for its LP floor by HiGHS (optimizer/lp_floor.py): the demo
 # county's cost LP takes 1.2-1.8 s of a ~4.4-s slice, and at 0.4 it often did not finish (its bound was 0)
@@ -330,8 +331,8 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         elif continuity is None and k + 1 < len(active):
             factor, target = ties_broken_by(ctx.model, objective, ctx.tier_objective(active[k + 1]))
         # The first tier gets the largest slice: without its plan there is no plan at all.
-        share = max(0.4, 1 / (len(active) - k)) if k == 0 else 1 / (len(active) - k)
-        first = max(0.4, 1 / len(active))
+        share = max(FIRST_SHARE, 1 / (len(active) - k)) if k == 0 else 1 / (len(active) - k)
+        first = max(FIRST_SHARE, 1 / len(active))
         fraction = first if k == 0 else (1 - first) / (len(active) - 1)
         ts = time.perf_counter()
         # the tier's whole slice, fixed now: its polish and neighbourhoods come out of it, never

@@ -29,7 +29,7 @@ from ortools.sat.python import cp_model
 from models.instance import StaffMember, TracingCase
 from optimizer.context import BuildContext
 from optimizer.tracing_assign import Candidate, assign_role, candidates, thin_around
-from optimizer.tracing_floor import Relaxation, relax
+from optimizer.tracing_floor import OnCall, Relaxation, relax
 from optimizer.tracing_greedy import GreedyPlan, greedy_schedule, set_aside_for_on_call
 from optimizer.tracing_rota import (
     Supply,
@@ -100,7 +100,8 @@ def build(ctx: BuildContext) -> TracingVars | None:
     window = [(earliest_start_min(c), DAY_END - w) for c, w in zip(cases, work)]
     cands = {role: candidates(ctx, cases, work, role) for role in ROLES}
     sh = shifts(inst)
-    relaxed = relax(inst, cases, 2 * ctx.warm_seconds)  # crowded days: tracing-stress takes 2.7-3.7 s of a 50-s run
+    # crowded days: tracing-stress takes 2.7-3.7 s of a 50-s run
+    relaxed = relax(inst, cases, 2 * ctx.warm_seconds, _on_call_seen(ctx, sh))
     greedy, it_people, aside, order = _greedy(ctx, cases, work, window, cands, sh, relaxed)
     for role in ROLES:
         published = {i: str(ctx.published.get(("case", c.id, role), "")) for i, c in enumerate(cases)}
@@ -125,10 +126,31 @@ def build(ctx: BuildContext) -> TracingVars | None:
         # Redundant: every plan keeps it. It gives CP-SAT's LP and the LP floor the schedule's
         # bound, which they cannot see in the intervals (demo county: 633 where they had 548 and 0).
         model.add(sum(late_h.values()) >= relaxed.floor)
-        ctx.floors["critical"] += relaxed.floor  # the modules' critical terms are disjoint: their floors add up
+    if relaxed is not None and relaxed.with_rota:
+        # the same with the on-call rota: people on call trace nothing that day
+        # (demo county: 654 hours late or on-call gap where 633 hours late alone)
+        model.add(ctx.terms["critical"]["tracing.late_hours"] + ctx.terms["critical"]["tracing.on_call_gap"]
+                  >= relaxed.with_rota)
+    if relaxed is not None:
+        # the modules' critical terms are disjoint: their floors add up
+        ctx.floors["critical"] += max(relaxed.floor, relaxed.with_rota or 0)
     cost = _add_costs(ctx, people)
     return TracingVars(cases, work, start, traced, untraced, untraced_police, assign, people, sh, on_call, gaps, it,
                        hubs, starts_in, late_h, late_m, cost, symmetric, greedy, (window, cands, it_people, aside, order))
+
+
+def _on_call_seen(ctx: BuildContext, sh: list[tuple[int, int]]) -> OnCall | None:
+    """The on-call rota for the floor's relaxation: who could stand by in each shift at any base."""
+    tp = ctx.instance.policy.tracing
+    if not tp.on_call_teams:
+        return None
+    supply = Supply(ctx)
+    bases = on_call_bases(ctx)
+    eligible = [{r: {p.id for t in bases for p in supply.people(block(shift, t, r))} for r in ROLES}
+                for shift in sh]
+    shortest = min(b - a for a, b in sh)  # (a person's shifts a day, at most: never too few for the bound)
+    blocks = {p.id: max(1, p.hours_per_day * 60 // shortest) for p in ctx.instance.staff}
+    return OnCall(tp.on_call_teams, [tp.on_call_gap_weight * ((b - a) // 60) for a, b in sh], eligible, blocks)
 
 
 def _greedy(ctx: BuildContext, cases, work, window, cands, sh, relaxed: Relaxation | None

@@ -46,81 +46,159 @@ TOLERANCE = 1e-6  # relative: HiGHS's optimum may sit this far above the exact L
 
 
 @dataclass(frozen=True)
+class OnCall:
+    """The on-call rota as the relaxation sees it. A person on call is in a pool block that day,
+    so they trace no case at all; a shift short costs `weight[s]` per team."""
+
+    need: int  # teams per shift
+    weight: list[int]  # per shift: critical units per team short (gap weight × hours)
+    eligible: list[dict[str, set[str]]]  # per shift, role -> who could stand by (any base)
+    blocks: dict[str, int]  # person -> on-call shifts they could take in a day (hours per day)
+
+
+@dataclass(frozen=True)
 class Relaxation:
     floor: int  # hours late, at least, summed over the cases, in every plan
     start: list[float]  # per case, the relaxation's start (minutes; 24:00 for a case left): an order to try
+    with_rota: int | None = None  # hours late plus the on-call gap, at least (None: not solved)
 
 
-def relax(inst: Instance, cases: list[TracingCase], seconds: float) -> Relaxation | None:
+class _LP:
+    """The relaxation's columns and rows, handed to HiGHS in one go, then added to in place."""
+
+    def __init__(self):
+        self.cost: list[float] = []
+        self.upper: list[float] = []
+        self.minute: list[int] = []  # the start a case column stands for (0 for others)
+        self.rows: list[tuple[list[int], float, float]] = []  # (columns, lower, upper), coefficients 1
+
+    def column(self, cost: float, upper: float = 1.0, minute: int = 0) -> int:
+        self.cost.append(cost)
+        self.upper.append(upper)
+        self.minute.append(minute)
+        return len(self.cost) - 1
+
+    def load(self, h: highspy.Highs, cols: int, rows: int) -> None:
+        """Columns from `cols` on and rows from `rows` on into `h` (HiGHS keeps its basis)."""
+        n = len(self.cost) - cols
+        if n:
+            h.addCols(n, np.array(self.cost[cols:]), np.zeros(n), np.array(self.upper[cols:]), 0,
+                      np.array([], dtype=np.int32), np.array([], dtype=np.int32), np.array([]))
+        new = self.rows[rows:]
+        first = np.cumsum([0] + [len(c) for c, _, _ in new[:-1]]).astype(np.int32)
+        index = np.array([j for c, _, _ in new for j in c], dtype=np.int32)
+        h.addRows(len(new), np.array([lo for _, lo, _ in new]), np.array([hi for _, _, hi in new]), len(index),
+                  first, index, np.ones(len(index)))
+
+
+def relax(inst: Instance, cases: list[TracingCase], seconds: float, on_call: OnCall | None = None
+          ) -> Relaxation | None:
     """The relaxation solved, or None when HiGHS does not solve it to optimality within
-    `seconds`."""
+    `seconds`. With `on_call`, solved again from its basis with the rota in it: each shift
+    either has its teams, taken from the people who could stand by (who then trace nothing that
+    day), or pays its weight per team short; that optimum bounds the hours late plus the on-call
+    gap (`with_rota`). Both bounds are kept: the first alone lets an LP trade hours late for a
+    fractional on-call gap at no cost to the critical tier, and the routine minutes late with
+    them (demo county: the routine LP floor fell by 30,000)."""
     if not cases or seconds <= 0:
         return None
     t0 = time.perf_counter()
     slots = DAY_END // STEP
     towns = sorted({c.township for c in cases})
+    scopes = [None, *towns]
     # people on duty by the start of each slot, per role, in all and per township
-    ready = {(r, t): np.zeros(slots, dtype=int) for r in ROLES for t in [None, *towns]}
+    ready = {(r, t): np.zeros(slots, dtype=int) for r in ROLES for t in scopes}
+    # people who could stand by, grouped alike: (role, first slot counted per scope, shifts, blocks) -> how many
+    standby: dict[tuple, int] = defaultdict(int)
     for p in inst.staff:
         roles = [r for r in ROLES if can_fill(inst, p, r)]
         limits = {t: d for t in towns if (d := duty_limits(inst, p, t)) is not None} if roles else {}
-        if not limits:
-            continue
         for r in roles:
-            for t in [None, *limits]:
+            first = {}
+            for t in ([None, *limits] if limits else []):
                 e = min(d.earliest for d in limits.values()) if t is None else limits[t].earliest
-                ready[r, t][max(0, math.ceil((e - STEP + 1) / STEP)):] += 1  # on duty somewhere in the slot
+                first[t] = max(0, math.ceil((e - STEP + 1) / STEP))  # on duty somewhere in the slot
+                ready[r, t][first[t]:] += 1
+            shifts = frozenset(k for k, who in enumerate(on_call.eligible) if p.id in who.get(r, ())) \
+                if on_call is not None else frozenset()
+            if shifts:
+                standby[r, tuple(first.get(t) for t in scopes), shifts, on_call.blocks.get(p.id, 1)] += 1
 
-    cost: list[float] = []
-    minute: list[int] = []  # the start each column stands for
-    rows: list[tuple[list[int], float]] = []  # (columns, upper bound)
+    lp = _LP()
     busy: dict[tuple[str, int], list[int]] = defaultdict(list)  # (township, slot) -> columns in progress
+    starts: list[list[int]] = []
     for c in cases:
         work, lo = workload_min(inst, c), earliest_start_min(c)
-        one = [len(cost)]
-        cost.append(sum(lateness(inst, c, None)))  # not traced today: counted as started at 24:00
-        minute.append(DAY_END)
+        one = [lp.column(sum(lateness(inst, c, None)), minute=DAY_END)]  # not traced today: started at 24:00
         for k in range(slots):
             if k * STEP + STEP <= lo or k * STEP > DAY_END - work:
                 continue  # no start of this slot is allowed
-            j = len(cost)
+            j = lp.column(sum(lateness(inst, c, max(k * STEP, lo))), minute=max(k * STEP, lo))
             one.append(j)
-            cost.append(sum(lateness(inst, c, max(k * STEP, lo))))
-            minute.append(max(k * STEP, lo))
             # certainly in progress over slot u, wherever in slot k it starts
             for u in range(k + 1, (k * STEP + work) // STEP):
                 busy[c.township, u].append(j)
-        rows.append((one, 1.0))
-    n_exact = len(rows)
-    in_all = [[j for t in towns for j in busy.get((t, u), [])] for u in range(slots)]
+        starts.append(one)
+        lp.rows.append((one, 1.0, 1.0))
+    in_progress = {}
+    for u in range(slots):
+        every = [j for t in towns for j in busy.get((t, u), [])]
+        for i, t in enumerate(scopes):
+            if cols := (every if t is None else busy.get((t, u), [])):
+                in_progress[i, u] = cols
     for r in ROLES:
-        for u, every in enumerate(in_all):
-            if every and len(every) > ready[r, None][u]:
-                rows.append((every, float(ready[r, None][u])))
-            for t in towns:
-                cols = busy.get((t, u), [])
-                if cols and len(cols) > ready[r, t][u]:
-                    rows.append((cols, float(ready[r, t][u])))
+        for (i, u), cols in in_progress.items():
+            if len(cols) > ready[r, scopes[i]][u]:
+                lp.rows.append((cols, -highspy.kHighsInf, float(ready[r, scopes[i]][u])))
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     # (presolve off was faster, 0.1 s against 0.33 s on the demo, but its optimum, equal in value,
     # put the starts in another order: the demo's greedy came out at 809 hours late, not 757)
     h.setOptionValue("time_limit", h.getRunTime() + seconds)
-    n = len(cost)
-    h.addCols(n, np.array(cost), np.zeros(n), np.ones(n), 0, np.array([], dtype=np.int32),
-              np.array([], dtype=np.int32), np.array([]))
-    starts = np.cumsum([0] + [len(cols) for cols, _ in rows[:-1]])
-    index = np.array([j for cols, _ in rows for j in cols], dtype=np.int32)
-    lower = np.array([1.0] * n_exact + [-highspy.kHighsInf] * (len(rows) - n_exact))
-    h.addRows(len(rows), lower, np.array([most for _, most in rows]), len(index), starts.astype(np.int32), index,
-              np.ones(len(index)))
+    lp.load(h, 0, 0)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         log.debug("tracing floor: %s in %.2f s", h.modelStatusToString(h.getModelStatus()), time.perf_counter() - t0)
         return None
+    floor = _rounded(h)
+    x = np.asarray(h.getSolution().col_value) * np.asarray(lp.minute)
+    order = [float(x[cols].sum()) for cols in starts]
+    log.debug("tracing floor %d (%d columns, %d rows) in %.2f s", floor, len(lp.cost), len(lp.rows),
+              time.perf_counter() - t0)
+    if on_call is None or not standby:
+        return Relaxation(floor, order)
+
+    # the rota: a gap per shift, and z per stand-by group and shift (people taken off tracing)
+    cols, rows = len(lp.cost), len(lp.rows)
+    gap = [lp.column(float(w), float(on_call.need)) for w in on_call.weight]
+    taken: dict[tuple, dict[int, int]] = {}  # stand-by group -> shift -> its z column
+    for key, n in standby.items():
+        _, _, shifts, blocks = key
+        taken[key] = {k: lp.column(0.0, float(n)) for k in sorted(shifts)}
+        lp.rows.append((list(taken[key].values()), -highspy.kHighsInf, float(n * blocks)))
+    for r in ROLES:
+        for k in range(len(on_call.weight)):
+            lp.rows.append(([gap[k]] + [zs[k] for key, zs in taken.items() if key[0] == r and k in zs],
+                            float(on_call.need), highspy.kHighsInf))
+        for (i, u), cases_on in in_progress.items():
+            counted = [key for key in taken if key[0] == r and key[1][i] is not None and key[1][i] <= u]
+            if counted and len(cases_on) > ready[r, scopes[i]][u] - sum(standby[key] for key in counted):
+                lp.rows.append((cases_on + [z for key in counted for z in taken[key].values()], -highspy.kHighsInf,
+                                float(ready[r, scopes[i]][u])))
+    lp.load(h, cols, rows)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        log.debug("tracing floor with the rota: %s in %.2f s", h.modelStatusToString(h.getModelStatus()),
+                  time.perf_counter() - t0)
+        return Relaxation(floor, order)
+    with_rota = _rounded(h)
+    log.debug("tracing floor with the on-call rota %d (%d columns, %d rows) in %.2f s", with_rota, len(lp.cost),
+              len(lp.rows), time.perf_counter() - t0)
+    return Relaxation(floor, order, with_rota)
+
+
+def _rounded(h: highspy.Highs) -> int:
+    """The LP optimum less HiGHS's tolerance, rounded up: the integer plans' lower bound."""
     value = h.getInfo().objective_function_value
-    floor = math.ceil(value - TOLERANCE * max(1.0, abs(value)))
-    log.debug("tracing floor %d (%d columns, %d rows) in %.2f s", floor, n, len(rows), time.perf_counter() - t0)
-    x = np.asarray(h.getSolution().col_value) * np.asarray(minute)
-    return Relaxation(floor, [float(x[cols].sum()) for cols, _ in rows[:n_exact]])
+    return math.ceil(value - TOLERANCE * max(1.0, abs(value)))

@@ -12,15 +12,16 @@ import random
 import pytest
 
 from models import Instance, SolveConfig
-from optimizer import solve
+from optimizer import solve, tracing
+from optimizer.context import BuildContext
 from optimizer.tracing_floor import relax
 from optimizer.tracing_rules import earliest_start_min, lateness
 from optimizer.validate import verify
 from tests.test_tracing import TEAM, case, county, person
 
 
-def random_day(tiny: dict, seed: int, *, reported: tuple[int, int], count: tuple[int, int], rested: float
-               ) -> Instance:
+def random_day(tiny: dict, seed: int, *, reported: tuple[int, int], count: tuple[int, int], rested: float,
+               on_call: int = 0) -> Instance:
     """Cases reported at random hours (`reported`, from midnight) in the two townships, and one to
     three teams of people with 6- or 10-hour days, a share of them (`rested`) still resting from
     yesterday's shift."""
@@ -34,11 +35,18 @@ def random_day(tiny: dict, seed: int, *, reported: tuple[int, int], count: tuple
                 if rested and rng.random() < rested else {}
             staff.append(person(f"{tag}{k}", role, rng.choice(["T1", "T2"]), hours_per_day=rng.choice([6, 10]),
                                 **extra))
-    return Instance.model_validate(county(tiny, cases, staff))
+    return Instance.model_validate(county(tiny, cases, staff, on_call))
 
 
 def floor_of(inst: Instance) -> int:
     return relax(inst, sorted(inst.cases, key=lambda c: c.id), 10.0).floor
+
+
+def floor_in_model(inst: Instance) -> int:
+    """The floor as the shared model takes it: with the on-call rota, of hours late + on-call gap."""
+    ctx = BuildContext.new(inst, 0, warm_seconds=5.0)
+    tracing.build(ctx)
+    return ctx.floors["critical"]
 
 
 def test_one_team_three_cases_the_floor_sees_the_queue(tiny):
@@ -72,3 +80,30 @@ def test_floor_never_above_a_verified_plan(tiny, seed):
     result = solve(inst, SolveConfig(time_limit_s=20, workers=1, seed=1))
     assert result.plan is not None and verify(inst, result.plan) == []
     assert 0 <= floor <= result.objective_terms["tracing.late_hours"]
+
+
+def test_the_floor_sees_who_stands_by(tiny):
+    # Two cases at 00:00; four epidemiologists and four police officers with 10-hour days; one
+    # on-call team asked for in each of the three 8-hour shifts. A person on call traces nothing
+    # that day, so two teams tracing leave a shift uncovered (400 units), and one team takes the
+    # cases at 0 and 190 min: the second's core information (due at 240) in at 280, 1 hour late.
+    # Counting everyone as free to trace, the floor was 0.
+    staff = [person(f"E{k}", "epidemiologist") for k in range(4)] + [person(f"Q{k}", "police") for k in range(4)]
+    inst = Instance.model_validate(county(tiny, [case("C1", 0), case("C2", 0)], [*staff, TEAM[2]], on_call=1))
+    assert floor_of(inst) == 0
+    assert floor_in_model(inst) == 1
+    result = solve(inst, SolveConfig(time_limit_s=20, workers=1, seed=1))
+    assert result.plan is not None and verify(inst, result.plan) == []
+    terms = result.objective_terms
+    assert (terms["tracing.late_hours"], terms["tracing.on_call_gap"]) == (1, 0)
+    assert result.tiers[0].bound == 1  # the floor proves the plan optimal
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_floor_with_the_rota_never_above_a_verified_plan(tiny, seed):
+    inst = random_day(tiny, seed, reported=(-20, 10), count=(2, 5), rested=0.4, on_call=1)
+    floor = floor_in_model(inst)
+    result = solve(inst, SolveConfig(time_limit_s=20, workers=1, seed=1))
+    assert result.plan is not None and verify(inst, result.plan) == []
+    terms = result.objective_terms
+    assert 0 <= floor <= terms["tracing.late_hours"] + terms["tracing.on_call_gap"]
