@@ -24,6 +24,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import highspy
 import numpy as np
@@ -134,11 +135,14 @@ def polish(model: cp_model.CpModel, incumbent: Sequence[int], free: set[int], ob
     return values, after + offset, complete
 
 
-def keeps_rows(model: cp_model.CpModel, plan: Sequence[int], free: set[int]) -> bool:
+def keeps_rows(model: cp_model.CpModel, plan: Sequence[int], free: set[int],
+               solved: Sequence[int] | None = None) -> bool:
     """Whether `plan`, which differs from a whole plan of the model only in the variables of
     `free`, keeps every row that reads them and their domains, checked exactly (a module's
     re-packing, taken without a solve when it does). False when a constraint of a kind this
-    check does not read touches them."""
+    check does not read touches them, unless `solved`, a whole plan, agrees with `plan` on
+    every variable that constraint reads: it then holds as it does there (a neighbourhood's
+    plan laid over a polished one, optimizer/solve.py)."""
     proto = proto_of(model)
     for i in free:
         if not _in_domain(proto.variables[i].domain, plan[i]):
@@ -146,7 +150,8 @@ def keeps_rows(model: cp_model.CpModel, plan: Sequence[int], free: set[int]) -> 
     for c in proto.constraints:
         touched = _touched(c)
         if touched is None:
-            if _nonlinear_touches(c, free):
+            read = _nonlinear_reads(c)
+            if read & free and (solved is None or any(plan[j] != solved[j] for j in read)):
                 return False
         elif touched & free and not _holds(c, plan):
             return False
@@ -168,25 +173,71 @@ def neighbourhood(model: cp_model.CpModel, incumbent: Sequence[int], free: set[i
     5-s slice stays at its start; the sampling module alone in the routine tier brings 53,000
     residents unsampled to 24,000 in 4 s, 1 % from the restriction's bound. A restriction's
     presolve removes every fixed variable, so its search works on a model a tenth the size."""
-    t0 = time.perf_counter()
-    before = value_at(model, objective, incumbent)  # (which also sets the model's objective, for the clone)
-    sub = model.clone()
-    variables = sub.proto.variables
-    for i, x in enumerate(incumbent):
-        if i not in free:
-            dom = variables[i].domain
-            dom.clear()
-            dom.extend([int(x), int(x)])
-    sub.clear_hints()
-    sub.proto.solution_hint.vars.extend(range(len(incumbent)))
-    sub.proto.solution_hint.values.extend(int(x) for x in (incumbent if hint is None else hint))
-    code = solver.solve(sub)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value >= before - 0.5:
-        log.debug("neighbourhood of %d variables: nothing better in %.1f s", len(free), time.perf_counter() - t0)
-        return None
-    log.info("neighbourhood of %d variables: %.0f -> %.0f in %.1f s", len(free), before, solver.objective_value,
-             time.perf_counter() - t0)
-    return list(solver.response_proto.solution), solver.objective_value
+    return Restriction(model, incumbent, free, objective, hint).solve(solver)
+
+
+class Restriction:
+    """The model with every variable outside `free` fixed at `incumbent`, made at once (it reads
+    and sets the model's objective), solved by `solve`, which touches only its own copy: another
+    thread may solve it while this one goes on with the model (optimizer/solve.py runs the
+    tracing module's beside the sampling module's HiGHS polish)."""
+
+    def __init__(self, model: cp_model.CpModel, incumbent: Sequence[int], free: set[int], objective,
+                 hint: Sequence[int] | None = None):
+        self.free = free
+        self.before = value_at(model, objective, incumbent)  # (which also sets the model's objective, for the clone)
+        self.sub = model.clone()
+        variables = self.sub.proto.variables
+        for i, x in enumerate(incumbent):
+            if i not in free:
+                dom = variables[i].domain
+                dom.clear()
+                dom.extend([int(x), int(x)])
+        self.sub.clear_hints()
+        self.sub.proto.solution_hint.vars.extend(range(len(incumbent)))
+        self.sub.proto.solution_hint.values.extend(int(x) for x in (incumbent if hint is None else hint))
+
+    def solve(self, solver: cp_model.CpSolver) -> tuple[list[int], float] | None:
+        t0 = time.perf_counter()
+        code = solver.solve(self.sub)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value >= self.before - 0.5:
+            log.debug("neighbourhood of %d variables: nothing better in %.1f s", len(self.free),
+                      time.perf_counter() - t0)
+            return None
+        log.info("neighbourhood of %d variables: %.0f -> %.0f in %.1f s", len(self.free), self.before,
+                 solver.objective_value, time.perf_counter() - t0)
+        return list(solver.response_proto.solution), solver.objective_value
+
+
+class Beside:
+    """A restriction solved by CP-SAT in a thread of its own (give it one worker) while HiGHS
+    polishes the same start on the other core (optimizer/solve.py, `BESIDE_POLISH`)."""
+
+    def __init__(self, restriction: Restriction, solver: cp_model.CpSolver):
+        self.restriction, self.solver = restriction, solver
+        pool = ThreadPoolExecutor(max_workers=1)
+        self.future = pool.submit(restriction.solve, solver)
+        pool.shutdown(wait=False)  # (the thread ends with its job)
+
+    def laid_over(self, model: cp_model.CpModel, plan: list[int], objective) -> list[int] | None:
+        """The group's plan laid over `plan` (the polished start, or the start itself), if it keeps
+        every row and lowers `objective`; None otherwise. The polish frees no variable that an
+        interval or another constraint HiGHS cannot read mentions, so those hold as they do in
+        the group's own plan."""
+        found = self.future.result()
+        if found is None:
+            return None
+        laid = list(plan)
+        for i in self.restriction.free:
+            laid[i] = found[0][i]
+        if not keeps_rows(model, laid, self.restriction.free, solved=found[0]):
+            log.info("%s beside the polish: its plan does not fit the polished one", "neighbourhood")
+            return None
+        before, after = value_at(model, objective, plan), value_at(model, objective, laid)
+        if after >= before - 0.5:
+            return None
+        log.info("neighbourhood beside the polish laid over it: %.0f -> %.0f", before, after)
+        return laid
 
 
 def spread(model: cp_model.CpModel, expr) -> tuple[int, int]:
@@ -297,13 +348,19 @@ def _in_domain(domain: Sequence[int], x: int) -> bool:
 
 
 def _nonlinear_touches(c: cp_model_pb2.ConstraintProto, free: set[int]) -> bool:
-    """Whether a constraint the translation does not read mentions a freed variable (anywhere in
-    its message: interval bounds, lin_max terms, enforcement)."""
+    """Whether a constraint the translation does not read mentions a freed variable."""
+    return bool(_nonlinear_reads(c) & free)
+
+
+def _nonlinear_reads(c: cp_model_pb2.ConstraintProto) -> set[int]:
+    """The variables a constraint the translation does not read mentions (anywhere in its
+    message: interval bounds, lin_max terms, enforcement; a no-overlap names intervals, whose
+    own constraints name their variables)."""
     found = {_var(x) for x in c.enforcement_literal}
     for field, value in getattr(c, c.WhichOneof("constraint")).ListFields():
         for expr in ([value] if hasattr(value, "ListFields") else value):
-            found |= set(getattr(expr, "vars", ()))  # (no_overlap names intervals, not variables)
-    return bool(found & free)
+            found |= set(getattr(expr, "vars", ()))
+    return found
 
 
 def module_variables(pool, ranges: dict[str, range], names: Sequence[str]) -> set[int]:

@@ -33,7 +33,7 @@ from optimizer.kpis import plan_kpis
 from optimizer.lp_floor import LinearFloor
 from optimizer.modules import MODULES
 from optimizer.pins import add_pins, conflict_lines
-from optimizer.polish import keeps_rows, module_variables, neighbourhood, polish, spread, value_at
+from optimizer.polish import Beside, Restriction, keeps_rows, module_variables, neighbourhood, polish, spread, value_at
 
 log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
@@ -54,7 +54,17 @@ NEIGHBOURHOODS = {
     "routine": (("sampling",), ("tracing", "roads", "isolation")),
     "cost": (("sampling",), ("tracing", "roads", "isolation")),
 }
-FIRST_SHARE = 0.4  # of the tiers' time, at least, for the first tier
+FIRST_SHARE = 0.5  # of the tiers' time, at least, for the first tier: on the demo county its polish
+# and the tracing schedule beside it (BESIDE_POLISH) take ~half of it; at 0.4 the routine tier's gap
+# was 1.37-1.48 % (two runs), at 0.5 1.22-1.27 % (four), its bound rising with the critical plan
+BESIDE_POLISH = {
+    # A module group re-solved by CP-SAT on one worker while HiGHS polishes the tier's start on
+    # the other core (runs with two workers or more). Critical: tracing, whose schedule nothing
+    # else in a short run moves (the group above gets no time after the polish on the demo
+    # county, and the whole model's slice keeps its start), while its hours above the floor are
+    # what the lower tiers' LP bounds spend.
+    "critical": ("tracing",),
+}
 LP_FLOOR_MIN_S = 10.0  # seconds left for the tiers, at least, for the LP floors to be worth their time
 LP_FLOOR_SHARE = 0.5  # of a tier's slice, at most, for its LP floor by HiGHS (optimizer/lp_floor.py): the demo
 # county's cost LP takes 1.2-1.8 s of a ~4.4-s slice, and at 0.4 it often did not finish (its bound was 0)
@@ -211,6 +221,20 @@ def _hinted_plan(ctx: BuildContext, config: SolveConfig, objective) -> cp_model.
     return solver if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
+def _beside_polish(ctx: BuildContext, config: SolveConfig, ranges: dict, tier: str, incumbent: list[int], objective,
+                   seconds: float, work: float) -> Beside | None:
+    """`BESIDE_POLISH`'s group for this tier started in a thread, or None (one worker asked for,
+    a model too large, too little time, or no such module in the instance)."""
+    group = [n for n in BESIDE_POLISH.get(tier, ()) if ranges.get(n)]
+    if (config.workers < 2 or not group or seconds < MIN_NEIGHBOURHOOD_S
+            or len(ctx.model.proto.variables) > NEIGHBOURHOOD_MAX_VARIABLES):
+        return None
+    solver = _solver(config, seconds, work)
+    solver.parameters.num_workers = 1
+    solver.parameters.cp_model_probing_level = 0
+    return Beside(Restriction(ctx.model, incumbent, module_variables(ctx.pool, ranges, group), objective), solver)
+
+
 def solve(instance: Instance, config: SolveConfig | None = None, started: float | None = None,
           tiers: tuple[str, ...] | None = None, *, baseline: Plan | None = None, max_changes: int | None = None,
           pins: list | None = None, stability: str = "last") -> SolveResult:
@@ -354,14 +378,23 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             # HiGHS's tolerances need) unless it polishes the same modules again
             then = (ctx.tier_objective(active[k + 1]) if not guided and k + 1 < len(active)
                     and not set(names) <= set(polished_in(built, active[k + 1])) else None)
-            found = polish(ctx.model, list(start.response_proto.solution), module_variables(ctx.pool, ranges, names),
-                           target if guided else objective,
-                           min(POLISH_SHARE * (tier_end - time.perf_counter()), remaining - MIN_SLICE_S), then=then)
+            incumbent = list(start.response_proto.solution)
+            seconds = min(POLISH_SHARE * (tier_end - time.perf_counter()), remaining - MIN_SLICE_S)
+            beside = _beside_polish(ctx, config, ranges, tier, incumbent, target if guided else objective, seconds,
+                                    config.time_limit_s * DETERMINISTIC_SHARE * fraction * POLISH_SHARE)
+            found = polish(ctx.model, incumbent, module_variables(ctx.pool, ranges, names),
+                           target if guided else objective, seconds, then=then)
             if found is not None:
                 values, complete = found[0], found[2]
                 polished = value_at(ctx.model, objective, values)
-                hint_all(ctx.model, values)
                 repeatable = repeatable and complete  # HiGHS stopped by the clock may differ next run
+            if beside is not None:
+                laid = beside.laid_over(ctx.model, values if polished is not None else incumbent, target)
+                repeatable = repeatable and _repeatable(beside.solver, beside.solver.response_proto.status)
+                if laid is not None:
+                    values, polished = laid, value_at(ctx.model, objective, laid)
+            if polished is not None:
+                hint_all(ctx.model, values)
         if start is not None:
             values = values if polished is not None else list(start.response_proto.solution)
             for name, module, mvars in built:

@@ -9,7 +9,14 @@ from models import Instance
 from optimizer import supply
 from optimizer.context import BuildContext
 from optimizer.cpsat_mip import proto_of
-from optimizer.polish import _holds, module_variables, polish
+from optimizer.polish import (
+    Beside,
+    Restriction,
+    _holds,
+    keeps_rows,
+    module_variables,
+    polish,
+)
 from tests.test_supply import county
 
 
@@ -135,3 +142,35 @@ def test_the_next_tier_breaks_the_ties():
     values, value, _ = polish(m, incumbent, free, short, 5.0, then=unsampled)
     assert value == 0 and values[0] == 3 and values[1] == 2 and values[3] == 0
     assert feasible(m, values)
+
+
+def _scheduled() -> tuple[cp_model.CpModel, cp_model.IntVar, cp_model.IntVar]:
+    """`a` as a module HiGHS polishes (linear rows only); `b` as tracing, the start of an interval
+    (a constraint HiGHS cannot read), sharing the row a + b <= 12 (one staff pool)."""
+    m = cp_model.CpModel()
+    a, b = m.new_int_var(0, 10, "a"), m.new_int_var(0, 10, "b")
+    m.new_interval_var(b, 1, b + 1, "case")
+    m.add(a + b <= 12)
+    return m, a, b
+
+
+def test_keeps_rows_reads_a_nonlinear_constraint_from_a_whole_plan():
+    m, _, _ = _scheduled()
+    plan = [2, 10]  # b moved: the interval reads it
+    assert not keeps_rows(m, plan, {1})
+    assert keeps_rows(m, plan, {1}, solved=[2, 10])  # a whole plan with the same b: the interval holds
+    assert not keeps_rows(m, plan, {1}, solved=[2, 9])
+    assert not keeps_rows(m, [5, 10], {1}, solved=[5, 10])  # a + b = 15 breaks the shared row
+
+
+def test_a_group_beside_the_polish_is_laid_over_it_only_where_it_fits():
+    # The group frees b from the start (a = 2, b = 2) and finds b = 10 (a + b <= 12). Over a
+    # polished plan that kept a = 2 it fits; over one that moved a to 5, the shared row breaks.
+    m, a, b = _scheduled()
+    objective = -(a + b)
+    def beside():
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        return Beside(Restriction(m, [2, 2], {1}, objective), solver)
+    assert beside().laid_over(m, [2, 2], objective) == [2, 10]
+    assert beside().laid_over(m, [5, 2], objective) is None
