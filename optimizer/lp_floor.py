@@ -51,13 +51,23 @@ class LinearFloor:
     def bound(self, model: cp_model.CpModel, expr, seconds: float) -> int | None:
         """A lower bound of `expr` (integer valued) over every plan, or None when the LP is not
         solved to optimality within `seconds`. Leaves the model's objective set to `expr`."""
-        if seconds < 0.05:
-            return None
-        t0 = time.perf_counter()
+        return self.solve(self.costs(model, expr), seconds)
+
+    def costs(self, model: cp_model.CpModel, expr) -> tuple[np.ndarray, float]:
+        """`expr` as the LP's column costs and constant (reading it sets the model's objective:
+        do it in the thread that owns the model, and `solve` in any other)."""
         terms, offset = objective_of(model, expr)
         cost = np.zeros(self.n)
         for j, a in terms:
             cost[j] += a
+        return cost, offset
+
+    def solve(self, costs: tuple[np.ndarray, float], seconds: float) -> int | None:
+        """`bound` for costs read already; touches the LP only, never the model."""
+        if seconds < 0.05:
+            return None
+        t0 = time.perf_counter()
+        cost, offset = costs
         h = self.highs
         h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), cost)
         # from scratch: with the demo's warm-start cuts in the model, the routine LP takes 0.5 s so

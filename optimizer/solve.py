@@ -13,6 +13,7 @@ import logging
 import math
 import platform
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 
@@ -235,6 +236,14 @@ def _beside_polish(ctx: BuildContext, config: SolveConfig, ranges: dict, tier: s
     return Beside(Restriction(ctx.model, incumbent, module_variables(ctx.pool, ranges, group), objective), solver)
 
 
+def _in_thread(job, *args) -> Future:
+    """`job(*args)` started in a thread of its own."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(job, *args)
+    pool.shutdown(wait=False)  # (the thread ends with its job)
+    return future
+
+
 def solve(instance: Instance, config: SolveConfig | None = None, started: float | None = None,
           tiers: tuple[str, ...] | None = None, *, baseline: Plan | None = None, max_changes: int | None = None,
           pins: list | None = None, stability: str = "last") -> SolveResult:
@@ -341,6 +350,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     # the demo county the critical tier's slice, 32 high-risk residents better, left 134,000
     # routine residents unsampled where its start had 53,000.
     weight = continuity.weight() if continuity is not None else 1
+    last_floor = None  # (index of its TierResult, the job) of the last tier's LP floor, run beside
     # Each tier's LP floor (optimizer/lp_floor.py), but not in a short run: the what-if sweep's
     # 12.7-s runs have ~4 s for all their tiers, and the LP's 0.4-s translation and 0.2-1.2-s
     # solves left their routine tiers without a slice.
@@ -362,7 +372,16 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         # the tier's whole slice, fixed now: its polish and neighbourhoods come out of it, never
         # out of the tiers' below (on the demo they took 9 of the 15 s and left the cost tier none)
         tier_end = ts + share * (deadline - (ts - t0))
-        if lp is not None:
+        floor_costs = None
+        if lp is not None and k == len(active) - 1 and k > 0 and config.workers > 1:
+            # The last tier's LP floor in a thread of its own, from its polish (two HiGHS runs at
+            # once in one process: the second ended "not set") until the plan is read out (its
+            # routes: PyVRP, one core): the tier's search spends most of its slice in CP-SAT's
+            # presolve, and in a share of the slice the LP often did not finish (demo county's cost
+            # tier: bound 0, a reported gap of 100 % where the LP gives ~16 %). Nothing waits for
+            # it but the plan's metadata; no tier below needs its lock.
+            floor_costs = lp.costs(ctx.model, objective)
+        elif lp is not None:
             floor = lp.bound(ctx.model, objective, LP_FLOOR_SHARE * (tier_end - ts))
             if floor is not None:
                 ctx.floors[tier] = max(floor, ctx.floors.get(tier, floor))
@@ -395,6 +414,9 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                     values, polished = laid, value_at(ctx.model, objective, laid)
             if polished is not None:
                 hint_all(ctx.model, values)
+        if floor_costs is not None:
+            last_floor = len(tiers), _in_thread(lp.solve, floor_costs, t0 + deadline + ctx.routing_budget_s
+                                                 - time.perf_counter())
         if start is not None:
             values = values if polished is not None else list(start.response_proto.solution)
             for name, module, mvars in built:
@@ -490,7 +512,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
                 tiers.append(TierResult(tier, "POLISHED", value, bound, time.perf_counter() - ts, value))
                 status, solver = "FEASIBLE", held
                 ctx.model.add(objective <= round(value))
-                if lp is not None:
+                if lp is not None and k + 1 < len(active):
                     lp.lock(ctx.model, objective, round(value))
                 hint_all(ctx.model, held.response_proto.solution)
                 continue
@@ -527,7 +549,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             status = "FEASIBLE"
         # lock this tier for the ones below: its own value, never the changes that broke its ties
         ctx.model.add(objective <= round(value))
-        if lp is not None:
+        if lp is not None and k + 1 < len(active):
             lp.lock(ctx.model, objective, round(value))
         hint_all(ctx.model, s.response_proto.solution)
         solver = s
@@ -549,6 +571,11 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             ctx.sections[name] = sections[name]  # a later module may read an earlier one's plan
             roster += rows
             shortages += lines
+    if last_floor is not None:
+        at, job = last_floor
+        floor = job.result()
+        if at < len(tiers) and floor is not None and tiers[at].value is not None and floor <= tiers[at].value:
+            tiers[at].bound = max(floor, tiers[at].bound if tiers[at].bound is not None else floor)
     wall = time.perf_counter() - t0  # the plan read out, routes included
     last = next(t for t in reversed(tiers) if t.value is not None)
     meta = SolveMeta(

@@ -148,3 +148,31 @@ def test_a_lower_tier_without_a_solution_reports_the_kept_plan(tiny, monkeypatch
     assert second.value == sum(result.objective_terms[k] for k in ctx.terms[second.name]) > 0
     assert result.plan.meta.tiers[1]["status"] == "KEPT" and result.plan.meta.gap == second.gap
     assert len(result.tiers) == 2  # the tiers below are not attempted
+
+
+def test_the_last_tiers_lp_floor_runs_beside_and_bounds_it(tiny, monkeypatch):
+    """With two workers the last tier's LP floor is solved in a thread of its own (beside the
+    tier's search and the plan's read-out), and the tier's reported bound takes it."""
+    import threading
+
+    from models import Instance, SolveConfig
+    from optimizer.validate import verify
+
+    calls = []
+    plain = LinearFloor.solve
+
+    def recorded(self, costs, seconds):
+        floor = plain(self, costs, seconds)
+        calls.append((threading.current_thread() is threading.main_thread(), floor))
+        return floor
+
+    monkeypatch.setattr(LinearFloor, "solve", recorded)
+    inst = Instance.model_validate(tiny)
+    result = solve(inst, SolveConfig(time_limit_s=20, workers=2))
+    assert result.plan is not None and verify(inst, result.plan) == []
+    assert len(result.tiers) >= 2 and len(calls) == len(result.tiers)
+    assert all(main for main, _ in calls[:-1])
+    in_main, floor = calls[-1]
+    assert not in_main
+    assert floor is not None and floor <= result.tiers[-1].value
+    assert result.tiers[-1].bound is not None and result.tiers[-1].bound >= floor
