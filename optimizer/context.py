@@ -49,6 +49,10 @@ class BuildContext:
     # where other modules can only take pool people away), summed per tier: a tier's reported
     # bound is the larger of this and CP-SAT's, which on a city may not reach its own LP in time
     floors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # rows every plan keeps, for the LP floors only (optimizer/lp_floor.py): (expression, lower
+    # bound). Not in the CP-SAT model, whose search they slowed (the tracing module's routine
+    # floor: the critical tier's tracing search found nothing in three runs out of three)
+    floor_rows: list[tuple[cp_model.LinearExprT, int]] = field(default_factory=list)
 
     @classmethod
     def new(cls, instance: Instance, seed: int = 0, warm_seconds: float = 5.0,

@@ -45,8 +45,17 @@ class LinearFloor:
                   time.perf_counter() - t0)
 
     @classmethod
-    def for_model(cls, model: cp_model.CpModel) -> LinearFloor | None:
-        return cls(model) if len(model.proto.variables) <= MAX_VARIABLES else None
+    def for_model(cls, model: cp_model.CpModel, rows=()) -> LinearFloor | None:
+        """The floor of a model not above `MAX_VARIABLES`, with `rows` ((expression, lower bound)
+        that every plan keeps: `BuildContext.floor_rows`) added."""
+        if len(model.proto.variables) > MAX_VARIABLES:
+            return None
+        floor = cls(model)
+        for expr, lower in rows:
+            terms, offset = objective_of(model, expr)
+            cols = np.array([j for j, _ in terms], dtype=np.int32)
+            floor.highs.addRow(lower - offset, highspy.kHighsInf, len(cols), cols, np.array([a for _, a in terms]))
+        return floor
 
     def bound(self, model: cp_model.CpModel, expr, seconds: float) -> int | None:
         """A lower bound of `expr` (integer valued) over every plan, or None when the LP is not

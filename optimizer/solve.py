@@ -355,7 +355,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
     # 12.7-s runs have ~4 s for all their tiers, and the LP's 0.4-s translation and 0.2-1.2-s
     # solves left their routine tiers without a slice.
     short = deadline - (time.perf_counter() - t0) < LP_FLOOR_MIN_S
-    lp = LinearFloor.for_model(ctx.model) if active and not short else None
+    lp = LinearFloor.for_model(ctx.model, ctx.floor_rows) if active and not short else None
     for k, tier in enumerate(active):
         objective = ctx.tier_objective(tier)
         guided = weight > 1 and tier != "stability"

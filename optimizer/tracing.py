@@ -131,9 +131,15 @@ def build(ctx: BuildContext) -> TracingVars | None:
         # (demo county: 654 hours late or on-call gap where 633 hours late alone)
         model.add(ctx.terms["critical"]["tracing.late_hours"] + ctx.terms["critical"]["tracing.on_call_gap"]
                   >= relaxed.with_rota)
+    if relaxed is not None and relaxed.routine:
+        # and the routine terms' (demo county: 43,660 minutes where the LP floor had 34,558), for the
+        # LP floors only
+        ctx.floor_rows.append((ctx.terms["routine"]["tracing.late_minutes"]
+                               + ctx.terms["routine"]["tracing.wait_minutes"], relaxed.routine))
     if relaxed is not None:
-        # the modules' critical terms are disjoint: their floors add up
+        # the modules' terms in a tier are disjoint: their floors add up
         ctx.floors["critical"] += max(relaxed.floor, relaxed.with_rota or 0)
+        ctx.floors["routine"] += relaxed.routine or 0
     cost = _add_costs(ctx, people)
     return TracingVars(cases, work, start, traced, untraced, untraced_police, assign, people, sh, on_call, gaps, it,
                        hubs, starts_in, late_h, late_m, cost, symmetric, greedy, (window, cands, it_people, aside, order))

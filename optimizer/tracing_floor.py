@@ -34,9 +34,12 @@ from optimizer.tracing_rules import (
     DAY_END,
     ROLES,
     can_fill,
+    core_due_min,
+    core_info_offset_min,
     duty_limits,
     earliest_start_min,
     lateness,
+    report_due_min,
     workload_min,
 )
 
@@ -61,6 +64,7 @@ class Relaxation:
     floor: int  # hours late, at least, summed over the cases, in every plan
     start: list[float]  # per case, the relaxation's start (minutes; 24:00 for a case left): an order to try
     with_rota: int | None = None  # hours late plus the on-call gap, at least (None: not solved)
+    routine: int | None = None  # minutes late plus minutes waited, at least (None: not solved)
 
 
 class _LP:
@@ -68,12 +72,14 @@ class _LP:
 
     def __init__(self):
         self.cost: list[float] = []
+        self.routine: list[float] = []  # a case column's minutes late and waited (0 for others)
         self.upper: list[float] = []
         self.minute: list[int] = []  # the start a case column stands for (0 for others)
         self.rows: list[tuple[list[int], float, float]] = []  # (columns, lower, upper), coefficients 1
 
-    def column(self, cost: float, upper: float = 1.0, minute: int = 0) -> int:
+    def column(self, cost: float, upper: float = 1.0, minute: int = 0, routine: float = 0.0) -> int:
         self.cost.append(cost)
+        self.routine.append(routine)
         self.upper.append(upper)
         self.minute.append(minute)
         return len(self.cost) - 1
@@ -129,11 +135,13 @@ def relax(inst: Instance, cases: list[TracingCase], seconds: float, on_call: OnC
     starts: list[list[int]] = []
     for c in cases:
         work, lo = workload_min(inst, c), earliest_start_min(c)
-        one = [lp.column(sum(lateness(inst, c, None)), minute=DAY_END)]  # not traced today: started at 24:00
+        # not traced today: started at 24:00
+        one = [lp.column(sum(lateness(inst, c, None)), minute=DAY_END, routine=_minutes(inst, c, DAY_END))]
         for k in range(slots):
             if k * STEP + STEP <= lo or k * STEP > DAY_END - work:
                 continue  # no start of this slot is allowed
-            j = lp.column(sum(lateness(inst, c, max(k * STEP, lo))), minute=max(k * STEP, lo))
+            t = max(k * STEP, lo)
+            j = lp.column(sum(lateness(inst, c, t)), minute=t, routine=_minutes(inst, c, t))
             one.append(j)
             # certainly in progress over slot u, wherever in slot k it starts
             for u in range(k + 1, (k * STEP + work) // STEP):
@@ -167,7 +175,7 @@ def relax(inst: Instance, cases: list[TracingCase], seconds: float, on_call: OnC
     log.debug("tracing floor %d (%d columns, %d rows) in %.2f s", floor, len(lp.cost), len(lp.rows),
               time.perf_counter() - t0)
     if on_call is None or not standby:
-        return Relaxation(floor, order)
+        return Relaxation(floor, order, routine=_routine(h, lp, t0))
 
     # the rota: a gap per shift, and z per stand-by group and shift (people taken off tracing)
     cols, rows = len(lp.cost), len(lp.rows)
@@ -195,7 +203,30 @@ def relax(inst: Instance, cases: list[TracingCase], seconds: float, on_call: OnC
     with_rota = _rounded(h)
     log.debug("tracing floor with the on-call rota %d (%d columns, %d rows) in %.2f s", with_rota, len(lp.cost),
               len(lp.rows), time.perf_counter() - t0)
-    return Relaxation(floor, order, with_rota)
+    return Relaxation(floor, order, with_rota, _routine(h, lp, t0))
+
+
+def _routine(h: highspy.Highs, lp: _LP, t0: float) -> int | None:
+    """The same relaxation minimising the routine terms, from the last optimum's basis (on call
+    costs nothing there, so the rota, if in, binds nothing): a floor of minutes late + minutes
+    waited, or None if HiGHS does not finish within the time left."""
+    h.changeColsCost(len(lp.routine), np.arange(len(lp.routine), dtype=np.int32), np.array(lp.routine))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        log.debug("tracing routine floor: %s in %.2f s", h.modelStatusToString(h.getModelStatus()),
+                  time.perf_counter() - t0)
+        return None
+    floor = _rounded(h)
+    log.debug("tracing routine floor %d in %.2f s", floor, time.perf_counter() - t0)
+    return floor
+
+
+def _minutes(inst: Instance, case: TracingCase, start: int) -> int:
+    """The routine terms of a case started at `start` (24:00: not traced today): minutes late on
+    each deadline and minutes waited since the report (or 00:00), as the model counts them."""
+    return (max(0, start + core_info_offset_min(inst) - core_due_min(inst, case))
+            + max(0, start + workload_min(inst, case) - report_due_min(inst, case))
+            + start - earliest_start_min(case))
 
 
 def _rounded(h: highspy.Highs) -> int:

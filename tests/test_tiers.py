@@ -100,6 +100,16 @@ def test_lp_floor_is_a_lower_bound_and_takes_the_locks():
     assert lp.bound(m, unsampled, 5.0) == 10
 
 
+def test_lp_floor_takes_rows_for_it_alone():
+    """A row every plan keeps, handed to the LP floor only (`BuildContext.floor_rows`), lifts
+    the floor without entering the CP-SAT model."""
+    m, _, _, short, unsampled = crews_model()
+    rows = len(m.proto.constraints)
+    assert LinearFloor.for_model(m).bound(m, unsampled, 5.0) == 0
+    assert LinearFloor.for_model(m, [(unsampled + short, 7)]).bound(m, unsampled + short, 5.0) == 7
+    assert len(m.proto.constraints) == rows
+
+
 def test_neighbourhood_frees_only_its_variables():
     """Re-solved by CP-SAT with the rest fixed: the freed variables reach the restriction's
     optimum, the fixed ones keep their values, the plan keeps every rule; nothing better: None."""

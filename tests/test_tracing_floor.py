@@ -61,6 +61,12 @@ def test_one_team_three_cases_the_floor_sees_the_queue(tiny):
     result = solve(inst, SolveConfig(time_limit_s=20, workers=1, seed=1))
     assert result.objective_terms["tracing.late_hours"] == 5  # the plan is the hand-made one
     assert result.tiers[0].bound >= floor  # the model keeps the floor as a row
+    # the routine terms: the hand-made plan's minutes late (40 + 230) and waited (190 + 380),
+    # where each case at its earliest start would have none; the floor sees the queue there too
+    routine = relax(inst, sorted(inst.cases, key=lambda c: c.id), 10.0).routine
+    terms = result.objective_terms
+    assert terms["tracing.late_minutes"] + terms["tracing.wait_minutes"] == 840
+    assert 0 < routine <= 840
 
 
 def test_more_teams_lower_floor(tiny):
@@ -80,6 +86,9 @@ def test_floor_never_above_a_verified_plan(tiny, seed):
     result = solve(inst, SolveConfig(time_limit_s=20, workers=1, seed=1))
     assert result.plan is not None and verify(inst, result.plan) == []
     assert 0 <= floor <= result.objective_terms["tracing.late_hours"]
+    routine = relax(inst, sorted(inst.cases, key=lambda c: c.id), 10.0).routine
+    terms = result.objective_terms
+    assert 0 <= routine <= terms["tracing.late_minutes"] + terms["tracing.wait_minutes"]
 
 
 def test_the_floor_sees_who_stands_by(tiny):
