@@ -374,8 +374,8 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
         tier_end = ts + share * (deadline - (ts - t0))
         floor_costs = None
         if lp is not None and k == len(active) - 1 and k > 0 and config.workers > 1:
-            # The last tier's LP floor in a thread of its own, from its polish (two HiGHS runs at
-            # once in one process: the second ended "not set") until the plan is read out (its
+            # The last tier's LP floor in a thread of its own, from after its polish (with both at
+            # once, the polish's LP took the time its MIP needed) until the plan is read out (its
             # routes: PyVRP, one core): the tier's search spends most of its slice in CP-SAT's
             # presolve, and in a share of the slice the LP often did not finish (demo county's cost
             # tier: bound 0, a reported gap of 100 % where the LP gives ~16 %). Nothing waits for
