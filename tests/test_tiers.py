@@ -186,3 +186,19 @@ def test_the_last_tiers_lp_floor_runs_beside_and_bounds_it(tiny, monkeypatch):
     assert not in_main
     assert floor is not None and floor <= result.tiers[-1].value
     assert result.tiers[-1].bound is not None and result.tiers[-1].bound >= floor
+
+
+def test_progress_reports_the_tiers_floor_when_cp_sat_knows_less(caplog):
+    """The progress line's bound is the larger of CP-SAT's and the tier's floor (never above the
+    incumbent), as the summary reports it."""
+    import logging
+
+    class Seen(S._Progress):
+        objective_value, best_objective_bound, wall_time = 1_446_156.0, -155_956.0, 1.0
+
+    with caplog.at_level(logging.INFO, logger="optimizer.solve"):
+        Seen("critical", 1, 1_446_057).on_solution_callback()
+        Seen("critical", 1, None).on_solution_callback()
+    first, second = [r.getMessage() for r in caplog.records]
+    assert "bound 1446057" in first and "gap 0.01%" in first
+    assert "bound -155956" in second
