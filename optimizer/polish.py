@@ -24,7 +24,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import highspy
 import numpy as np
@@ -209,15 +209,21 @@ class Restriction:
         return list(solver.response_proto.solution), solver.objective_value
 
 
+def in_thread(job, *args) -> Future:
+    """`job(*args)` started in a thread of its own."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(job, *args)
+    pool.shutdown(wait=False)  # (the thread ends with its job)
+    return future
+
+
 class Beside:
     """A restriction solved by CP-SAT in a thread of its own (give it one worker) while HiGHS
     polishes the same start on the other core (optimizer/solve.py, `BESIDE_POLISH`)."""
 
     def __init__(self, restriction: Restriction, solver: cp_model.CpSolver):
         self.restriction, self.solver = restriction, solver
-        pool = ThreadPoolExecutor(max_workers=1)
-        self.future = pool.submit(restriction.solve, solver)
-        pool.shutdown(wait=False)  # (the thread ends with its job)
+        self.future = in_thread(restriction.solve, solver)
 
     def laid_over(self, model: cp_model.CpModel, plan: list[int], objective) -> list[int] | None:
         """The group's plan laid over `plan` (the polished start, or the start itself), if it keeps

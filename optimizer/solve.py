@@ -13,7 +13,6 @@ import logging
 import math
 import platform
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 
@@ -34,7 +33,9 @@ from optimizer.kpis import plan_kpis
 from optimizer.lp_floor import LinearFloor
 from optimizer.modules import MODULES
 from optimizer.pins import add_pins, conflict_lines
-from optimizer.polish import Beside, Restriction, keeps_rows, module_variables, neighbourhood, polish, spread, value_at
+from optimizer.polish import (
+    Beside, Restriction, in_thread, keeps_rows, module_variables, neighbourhood, polish, spread, value_at,
+)
 
 log = logging.getLogger(__name__)
 LARGE_MODEL = 50_000  # variables; above this the first tier skips probing too
@@ -242,14 +243,6 @@ def _beside_polish(ctx: BuildContext, config: SolveConfig, ranges: dict, tier: s
     return Beside(Restriction(ctx.model, incumbent, module_variables(ctx.pool, ranges, group), objective), solver)
 
 
-def _in_thread(job, *args) -> Future:
-    """`job(*args)` started in a thread of its own."""
-    pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(job, *args)
-    pool.shutdown(wait=False)  # (the thread ends with its job)
-    return future
-
-
 def solve(instance: Instance, config: SolveConfig | None = None, started: float | None = None,
           tiers: tuple[str, ...] | None = None, *, baseline: Plan | None = None, max_changes: int | None = None,
           pins: list | None = None, stability: str = "last") -> SolveResult:
@@ -421,7 +414,7 @@ def solve(instance: Instance, config: SolveConfig | None = None, started: float 
             if polished is not None:
                 hint_all(ctx.model, values)
         if floor_costs is not None:
-            last_floor = len(tiers), _in_thread(lp.solve, floor_costs, t0 + deadline + ctx.routing_budget_s
+            last_floor = len(tiers), in_thread(lp.solve, floor_costs, t0 + deadline + ctx.routing_budget_s
                                                  - time.perf_counter())
         if start is not None:
             values = values if polished is not None else list(start.response_proto.solution)
