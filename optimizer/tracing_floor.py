@@ -13,9 +13,13 @@ every slot, per role, the cases certainly in progress over the whole slot are no
 people of that role who could be on duty by then, in all and in each case township. Every plan
 gives a point of it (a person works one case at a time, in one township a day, not before their
 earliest start), so its LP optimum is a lower bound on `tracing.late_hours`. Staff shifts,
-spans, travel between cases, IT support and the on-call rota are left out, which only weakens it.
-On the demo county its LP gives 633 in 0.3 s with its build (the integer optimum of the
-relaxation is the same), the city 2,619 in 2 s, tracing-stress 2,740 in 3.2-4.5 s.
+spans, travel between cases and IT support are left out, which only weakens it. On the demo
+county its LP gives 633 in 0.3 s with its build (the integer optimum of the relaxation is the
+same), the city 2,619 in 2 s, tracing-stress 2,740 in 3.2-4.5 s.
+
+Then, from its basis: with the on-call rota (people on call trace nothing that day), a bound of
+hours late + on-call gap (demo 654, city 2,644, stress 2,950); and with the routine terms as the
+costs, a bound of minutes late + minutes waited (demo 43,660), for the LP floors.
 """
 
 from __future__ import annotations
@@ -103,9 +107,10 @@ def relax(inst: Instance, cases: list[TracingCase], seconds: float, on_call: OnC
     `seconds`. With `on_call`, solved again from its basis with the rota in it: each shift
     either has its teams, taken from the people who could stand by (who then trace nothing that
     day), or pays its weight per team short; that optimum bounds the hours late plus the on-call
-    gap (`with_rota`). Both bounds are kept: the first alone lets an LP trade hours late for a
+    gap (`with_rota`). Both bounds are kept: the second alone lets an LP trade hours late for a
     fractional on-call gap at no cost to the critical tier, and the routine minutes late with
-    them (demo county: the routine LP floor fell by 30,000)."""
+    them (demo county: the routine LP floor fell by 30,000). Last, from the same basis, the
+    relaxation minimising the routine terms (`routine`: minutes late and waited)."""
     if not cases or seconds <= 0:
         return None
     t0 = time.perf_counter()
