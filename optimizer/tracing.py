@@ -100,9 +100,10 @@ def build(ctx: BuildContext) -> TracingVars | None:
     window = [(earliest_start_min(c), DAY_END - w) for c, w in zip(cases, work)]
     cands = {role: candidates(ctx, cases, work, role) for role in ROLES}
     sh = shifts(inst)
+    supply, bases = Supply(ctx), on_call_bases(ctx)  # who could take a tracing block; where on call stands by
     # crowded days: tracing-stress takes 2.7-3.7 s of a 50-s run
-    relaxed = relax(inst, cases, 2 * ctx.warm_seconds, _on_call_seen(ctx, sh))
-    greedy, it_people, aside, order = _greedy(ctx, cases, work, window, cands, sh, relaxed)
+    relaxed = relax(inst, cases, 2 * ctx.warm_seconds, _on_call_seen(ctx, sh, supply, bases))
+    greedy, it_people, aside, order = _greedy(ctx, cases, work, window, cands, sh, relaxed, supply, bases)
     for role in ROLES:
         published = {i: str(ctx.published.get(("case", c.id, role), "")) for i, c in enumerate(cases)}
         thin_around(cands[role], greedy, role, window, work, published)
@@ -145,13 +146,11 @@ def build(ctx: BuildContext) -> TracingVars | None:
                        hubs, starts_in, late_h, late_m, cost, symmetric, greedy, (window, cands, it_people, aside, order))
 
 
-def _on_call_seen(ctx: BuildContext, sh: list[tuple[int, int]]) -> OnCall | None:
+def _on_call_seen(ctx: BuildContext, sh: list[tuple[int, int]], supply: Supply, bases: list[str]) -> OnCall | None:
     """The on-call rota for the floor's relaxation: who could stand by in each shift at any base."""
     tp = ctx.instance.policy.tracing
     if not tp.on_call_teams:
         return None
-    supply = Supply(ctx)
-    bases = on_call_bases(ctx)
     eligible = [{r: {p.id for t in bases for p in supply.people(block(shift, t, r))} for r in ROLES}
                 for shift in sh]
     shortest = min(b - a for a, b in sh)  # (a person's shifts a day, at most: never too few for the bound)
@@ -159,15 +158,14 @@ def _on_call_seen(ctx: BuildContext, sh: list[tuple[int, int]]) -> OnCall | None
     return OnCall(tp.on_call_teams, [tp.on_call_gap_weight * ((b - a) // 60) for a, b in sh], eligible, blocks)
 
 
-def _greedy(ctx: BuildContext, cases, work, window, cands, sh, relaxed: Relaxation | None
-            ) -> tuple[GreedyPlan, dict, set[str], list[float] | None]:
+def _greedy(ctx: BuildContext, cases, work, window, cands, sh, relaxed: Relaxation | None, supply: Supply,
+            bases: list[str]) -> tuple[GreedyPlan, dict, set[str], list[float] | None]:
     """The greedy schedule, leaving people for the on-call rota and within each district's IT;
     and the order it took the cases in (None: its own rule). Also tried in the order of the
     relaxation's starts, and the plan with fewer hours late kept: on the demo county 726 hours
     against 824 by the greedy's own rule, which the critical tier then started from."""
     inst = ctx.instance
-    supply = Supply(ctx)
-    aside = set_aside_for_on_call(inst, cands, on_call_bases(ctx), sh,
+    aside = set_aside_for_on_call(inst, cands, bases, sh,
                                   lambda s, t, role: supply.people(block(sh[s], t, role))) \
         if inst.policy.tracing.on_call_teams else set()
     districts = {inst.by_id("townships")[c.township].district for c in cases}
